@@ -1,0 +1,30 @@
+{
+    "name": "CRM Strategy",
+    "summary": "Buyer personas, RFM and lifetime value, lead scoring, loyalty ledgers "
+    "and SMART goals on top of Odoo CRM",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "license": "LGPL-3",
+    "author": "crm_strategy developers",
+    "website": "https://github.com/crm-strategy/crm_strategy",
+    "depends": [
+        # leads, opportunities, sales teams
+        "crm",
+        # won revenue comes from the sale orders linked to opportunities
+        "sale_crm",
+        # the points ledger builds on loyalty programs and cards
+        "loyalty",
+    ],
+    "external_dependencies": {"python": ["numpy", "scipy"]},
+    "data": [
+        "security/crm_strategy_security.xml",
+        "security/ir.model.access.csv",
+        "views/crm_persona_views.xml",
+        "views/crm_strategy_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_strategy/static/tests/tours/**/*",
+        ],
+    },
+}

@@ -1,0 +1,2 @@
+from . import test_crm_strategy_security
+from . import test_crm_strategy_tour

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""`make run` and `make test` for crm_strategy.
+
+Runs with any Python 3.10+; Odoo itself is run with ODOO_PYTHON (default:
+python3), the interpreter where `import odoo` gives Odoo 18.0.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ADDON = "crm_strategy"
+DEMO_DB = "crm_strategy_demo"
+ODOO_PYTHON = os.environ.get("ODOO_PYTHON", "python3")
+# Modules whose tests we run: the addon and its bridges (crm_strategy_*).
+TEST_TAGS = "/crm_strategy"
+
+ODOO_MISSING = f"""\
+Odoo 18.0 is required but `{ODOO_PYTHON} -c "import odoo"` does not give it ({{why}}).
+Point these commands at an Odoo 18.0 installation, either:
+  - ODOO_PYTHON=/path/to/odoo/venv/bin/python make {{target}}
+  - or make Odoo importable: pip install -e /path/to/odoo  (an Odoo 18.0 source tree)
+"""
+
+
+def say(msg):
+    print(f"[crm_strategy] {msg}", flush=True)
+
+
+def die(msg, code=2):
+    print(f"[crm_strategy] ERROR: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def odoo_paths(target):
+    """Check Odoo 18.0 is importable; return its addons paths plus ours."""
+    probe = (
+        "import os, odoo, odoo.release as r;"
+        "root = os.path.dirname(odoo.__file__);"
+        "print(r.serie);"
+        "print(os.path.join(root, 'addons'));"
+        "print(os.path.join(os.path.dirname(root), 'addons'))"
+    )
+    try:
+        out = subprocess.run(
+            [ODOO_PYTHON, "-c", probe], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        die(ODOO_MISSING.format(why=f"{ODOO_PYTHON} not found", target=target))
+    if out.returncode:
+        why = (out.stderr.strip().splitlines() or ["import failed"])[-1]
+        die(ODOO_MISSING.format(why=why, target=target))
+    serie, base_addons, main_addons = out.stdout.split()
+    if serie != "18.0":
+        die(ODOO_MISSING.format(why=f"found Odoo {serie}", target=target))
+    paths = [str(REPO)] + [p for p in (main_addons, base_addons) if Path(p).is_dir()]
+    return ",".join(paths)
+
+
+def psql_ok():
+    return (
+        subprocess.run(
+            ["psql", "-Atqc", "select 1", "postgres"], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+
+
+def ensure_postgres():
+    """Reach PostgreSQL; start a local cluster that is down; install it as root."""
+    if shutil.which("psql") and psql_ok():
+        return
+    if shutil.which("pg_lsclusters"):
+        clusters = subprocess.run(
+            ["pg_lsclusters", "-h"], capture_output=True, text=True, check=False
+        ).stdout.split("\n")
+        for line in filter(None, clusters):
+            version, name, _port, status = line.split()[:4]
+            if status != "online":
+                say(f"starting PostgreSQL cluster {version}/{name}")
+                subprocess.run(
+                    ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"],
+                    check=False,
+                )
+        if psql_ok():
+            return
+    if not shutil.which("pg_lsclusters") and os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing PostgreSQL from the distribution's packages")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], check=True, env=env)
+        return ensure_postgres()
+    if psql_ok():
+        return
+    user = os.environ.get("PGUSER") or os.environ.get("USER") or "your user"
+    die(
+        "PostgreSQL 13+ is not reachable. Install and start it (Debian/Ubuntu: "
+        "apt-get install postgresql), and create a role for "
+        f"{user} that may create databases (createuser -s {user}), or set "
+        "PGHOST/PGPORT/PGUSER/PGPASSWORD to reach an existing server."
+    )
+
+
+def db_exists(name):
+    out = subprocess.run(
+        ["psql", "-Atqc", f"select 1 from pg_database where datname = '{name}'", "postgres"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() == "1"
+
+
+def odoo_cmd(addons_path, *args):
+    return [ODOO_PYTHON, "-m", "odoo", f"--addons-path={addons_path}", *args]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- make run
+
+
+def cmd_run(args):
+    addons_path = odoo_paths("run")
+    ensure_postgres()
+    step = "-u" if db_exists(DEMO_DB) else "-i"
+    say(f"{'upgrading' if step == '-u' else 'creating'} database {DEMO_DB} with demo data")
+    init = odoo_cmd(
+        addons_path,
+        "-d",
+        DEMO_DB,
+        step,
+        ADDON,
+        "--stop-after-init",
+        "--log-level=warn",
+    )
+    if subprocess.run(init, check=False).returncode:
+        die(f"could not install {ADDON} into {DEMO_DB}; see the log above")
+    say(f"Odoo is serving on http://localhost:{args.port}  (login admin / password admin)")
+    os.execvp(
+        ODOO_PYTHON,
+        odoo_cmd(
+            addons_path,
+            "-d",
+            DEMO_DB,
+            f"--db-filter=^{DEMO_DB}$",
+            f"--http-port={args.port}",
+        ),
+    )
+
+
+# ---------------------------------------------------------------- make test
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.problems = []
+
+    def check(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            self.problems.append(what)
+
+
+def find_chrome():
+    for name in ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable"):
+        if shutil.which(name):
+            return name
+    return None
+
+
+def check_browser_prerequisites():
+    """Odoo silently skips tours without Chrome or websocket-client: refuse instead."""
+    missing = []
+    if not find_chrome():
+        missing.append("Chrome/Chromium on PATH (Debian: apt-get install chromium)")
+    probe = subprocess.run(
+        [ODOO_PYTHON, "-c", "import websocket"], capture_output=True, check=False
+    )
+    if probe.returncode:
+        missing.append(f"websocket-client for {ODOO_PYTHON} (pip install websocket-client)")
+    if missing:
+        die("browser tests cannot run; missing: " + "; ".join(missing))
+
+
+def run_pytest(tally, log_dir):
+    """Plain pytest for the pure-Python services (no Odoo, no database)."""
+    tests = REPO / ADDON / "services" / "tests"
+    if not any(tests.glob("test_*.py")):
+        return
+    say("pytest: pure-Python services")
+    out = subprocess.run(
+        [ODOO_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    (log_dir / "pytest.log").write_text(out.stdout + out.stderr)
+    print(out.stdout[-3000:], flush=True)
+    counts = dict.fromkeys(("passed", "failed", "error", "errors"), 0)
+    last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    for number, word in re.findall(r"(\d+) (passed|failed|errors?)", last):
+        counts[word] += int(number)
+    tally.passed += counts["passed"]
+    tally.failed += counts["failed"] + counts["error"] + counts["errors"]
+    if out.returncode not in (0, 1) or (out.returncode == 1 and not counts["failed"]):
+        tally.check(False, f"pytest exited {out.returncode}; see {log_dir / 'pytest.log'}")
+    elif counts["failed"] or counts["error"] or counts["errors"]:
+        tally.problems.append("pure-Python tests failed (see above)")
+
+
+OUR_LOG = re.compile(r"crm_strategy")
+LOG_LINE = re.compile(r"^\S+ \S+ \d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) (\S+): (.*)$")
+# Noise Odoo itself prints on any run as root or on a bare machine.
+IGNORED_WARNINGS = (
+    "Running as user 'root'",
+    "wkhtmltopdf",
+)
+
+
+def run_odoo(cmd, log_file, timeout):
+    """Run Odoo, stream its log to a file, return (returncode, log text)."""
+    with open(log_file, "w") as fh:
+        proc = subprocess.run(
+            cmd,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    return proc.returncode, Path(log_file).read_text(errors="replace")
+
+
+def our_problems(log_text):
+    """Warnings/errors of our module during install, and every ERROR/CRITICAL."""
+    found = []
+    for line in log_text.splitlines():
+        m = LOG_LINE.match(line)
+        if not m:
+            continue
+        level, _db, _logger, message = m.groups()
+        if level in ("ERROR", "CRITICAL") or (
+            level == "WARNING"
+            and OUR_LOG.search(line)
+            and not any(s in message for s in IGNORED_WARNINGS)
+        ):
+            found.append(line)
+    return found
+
+
+def run_odoo_tests(tally, addons_path, log_dir, keep):
+    db = f"crm_strategy_test_{os.getpid()}"
+    subprocess.run(["dropdb", "--if-exists", db], check=False, stderr=subprocess.DEVNULL)
+    say(f"Odoo tests: installing {ADDON} into throw-away database {db} (no demo data)")
+    cmd = odoo_cmd(
+        addons_path,
+        "-d",
+        db,
+        "-i",
+        ADDON,
+        "--without-demo=all",
+        f"--test-tags={TEST_TAGS}",
+        "--stop-after-init",
+        "--log-level=test",
+        f"--http-port={free_port()}",
+        "--max-cron-threads=0",
+    )
+    t0 = time.time()
+    try:
+        rc, log = run_odoo(cmd, log_dir / "odoo-tests.log", timeout=40 * 60)
+    finally:
+        if not keep:
+            subprocess.run(["dropdb", "--if-exists", db], check=False, stderr=subprocess.DEVNULL)
+    say(f"Odoo tests finished in {time.time() - t0:.0f}s (log: {log_dir / 'odoo-tests.log'})")
+
+    summary = re.findall(
+        r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database", log
+    )
+    if not summary:
+        tally.check(False, f"Odoo printed no test summary (exit {rc}); see the log")
+        print("\n".join(log.splitlines()[-40:]))
+        return
+    failed, errors, run = (int(x) for x in summary[-1])
+    tally.passed += run - failed - errors
+    tally.failed += failed + errors
+    for line in log.splitlines():
+        if re.search(r" (ERROR|CRITICAL) .*(FAIL|ERROR):", line) or "Traceback" in line:
+            print(line)
+    if failed or errors:
+        tally.problems.append(f"{failed} Odoo test(s) failed, {errors} errored")
+
+    skipped = re.findall(r"skipped (\S+) : (.*)", log)
+    for test, reason in skipped:
+        tally.check(False, f"test {test} was skipped: {reason}")
+    chrome = re.search(r"chrome headless with pid", log)
+    tally.check(bool(chrome), "no browser test ran in Chromium")
+    if chrome:
+        say("browser tests ran in headless Chromium")
+    for line in our_problems(log):
+        if "FAIL:" in line or "ERROR:" in line or " when loading database" in line:
+            continue  # counted above
+        tally.check(False, f"log: {line[:300]}")
+
+
+def run_install_checks(tally, addons_path, log_dir):
+    """Install with demo data, then uninstall: both must leave a clean log."""
+    db = f"crm_strategy_demo_check_{os.getpid()}"
+    subprocess.run(["dropdb", "--if-exists", db], check=False, stderr=subprocess.DEVNULL)
+    say(f"install with demo data, then uninstall, in {db}")
+    try:
+        cmd = odoo_cmd(
+            addons_path,
+            "-d",
+            db,
+            "-i",
+            ADDON,
+            "--stop-after-init",
+            "--log-level=info",
+            f"--http-port={free_port()}",
+            "--max-cron-threads=0",
+        )
+        rc, log = run_odoo(cmd, log_dir / "install-demo.log", timeout=20 * 60)
+        problems = our_problems(log)
+        tally.check(
+            rc == 0 and not problems,
+            "install with demo data: " + "; ".join([f"exit {rc}", *problems[:5]]),
+        )
+        script = (
+            f"mod = env['ir.module.module'].search([('name', '=', '{ADDON}')])\n"
+            "mod.button_immediate_uninstall()\n"
+            "env.cr.commit()\n"
+            "env.invalidate_all()\n"
+            f"state = env['ir.module.module'].search([('name', '=', '{ADDON}')]).state\n"
+            "print('UNINSTALL-STATE', state)\n"
+        )
+        with open(log_dir / "uninstall.log", "w") as fh:
+            proc = subprocess.run(
+                odoo_cmd(addons_path, "shell", "-d", db, "--no-http", "--log-level=info"),
+                input=script,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                text=True,
+                check=False,
+                timeout=20 * 60,
+            )
+        log = (log_dir / "uninstall.log").read_text(errors="replace")
+        problems = our_problems(log)
+        tally.check(
+            proc.returncode == 0 and "UNINSTALL-STATE uninstalled" in log and not problems,
+            "uninstall: " + "; ".join([f"exit {proc.returncode}", *problems[:5]]),
+        )
+    finally:
+        subprocess.run(["dropdb", "--if-exists", db], check=False, stderr=subprocess.DEVNULL)
+
+
+def cmd_test(args):
+    addons_path = odoo_paths("test")
+    check_browser_prerequisites()
+    ensure_postgres()
+    log_dir = REPO / ".test-logs"
+    log_dir.mkdir(exist_ok=True)
+    tally = Tally()
+    run_pytest(tally, log_dir)
+    run_odoo_tests(tally, addons_path, log_dir, args.keep_db)
+    if not args.quick:
+        run_install_checks(tally, addons_path, log_dir)
+    for problem in tally.problems:
+        print(f"FAILED: {problem}")
+    print(f"{tally.passed} passed, {tally.failed} failed", flush=True)
+    sys.exit(1 if tally.failed or tally.problems else 0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="create/upgrade the demo database and serve Odoo")
+    run.add_argument("--port", type=int, default=8069)
+    run.set_defaults(func=cmd_run)
+    test = sub.add_parser("test", help="run every test of the addon on a throw-away database")
+    test.add_argument("--keep-db", action="store_true", help="keep the test database")
+    test.add_argument("--quick", action="store_true", help="skip the demo install/uninstall check")
+    test.set_defaults(func=cmd_test)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
