@@ -205,7 +205,16 @@ def run_pytest(tally, log_dir):
         return
     say("pytest: pure-Python services")
     out = subprocess.run(
-        [ODOO_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
+        [
+            ODOO_PYTHON,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--import-mode=importlib",
+            str(tests),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,0 +1,1 @@
+"""Pure-Python computations (numpy/scipy, no odoo import), tested with plain pytest."""
