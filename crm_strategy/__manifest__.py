@@ -19,8 +19,17 @@
     "data": [
         "security/crm_strategy_security.xml",
         "security/ir.model.access.csv",
+        "data/crm_buying_archetype_data.xml",
+        "data/crm_persona_channel_data.xml",
+        "data/crm_persona_cron.xml",
         "views/crm_persona_views.xml",
+        "views/crm_persona_config_views.xml",
+        "views/crm_lead_views.xml",
+        "views/res_partner_views.xml",
         "views/crm_strategy_menus.xml",
+    ],
+    "demo": [
+        "demo/crm_persona_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

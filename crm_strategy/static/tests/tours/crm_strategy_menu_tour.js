@@ -18,8 +18,8 @@ registry.category("web_tour.tours").add("crm_strategy_menu_tour", {
             run: "click",
         },
         {
-            content: "The rep sees the personas list",
-            trigger: '.o_list_view .o_data_cell:contains("Tour Persona")',
+            content: "The rep sees the personas gallery",
+            trigger: '.o_kanban_view .o_kanban_record:contains("Tour Persona")',
         },
     ],
 });
