@@ -1,10 +1,12 @@
 import ast
+from collections import Counter
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 INCOME_BANDS = [
     ("low", "Low income"),
@@ -41,6 +43,8 @@ TECH_ADOPTION = [
     ("laggard", "Laggard"),
 ]
 CRON_POSITION = "crm_strategy.persona_assignment_position"
+# rows per UPDATE when writing assignments back, as crm does for probabilities
+WRITE_BATCH_SIZE = 5000
 
 GENDERS = [
     ("any", "Any gender"),
@@ -434,26 +438,63 @@ class CrmPersona(models.Model):
         """Records that may receive a persona: none yet, and none cleared by hand."""
         return [("persona_id", "=", False), ("persona_manual", "=", False)]
 
+    def _fit_counts(self, model_name, base_domain):
+        """(number of criteria, {record id: criteria met}) for records meeting any.
+
+        The lean form of `_fit_scores` for assignment: no labels, no query for
+        the records that meet nothing.
+        """
+        self.ensure_one()
+        Model = self.env[model_name].with_context(active_test=False)
+        if self.company_id:
+            base_domain = [*base_domain, ("company_id", "in", [False, self.company_id.id])]
+        criteria = self._match_criteria(model_name)
+        hits = Counter()
+        for _label, domain in criteria:
+            hits.update(Model.search([*base_domain, *domain]).ids)
+        return len(criteria), hits
+
     def _assign(self, model_name, base_domain=()):
         """Give each assignable record its best-fitting persona among self.
 
         Ties go to the persona listed first (sequence); records that reach no
-        persona's minimum fit score keep none. One UPDATE per persona.
-        Returns the number of records that received a persona.
+        persona's minimum fit score keep none. Written back with one UPDATE per
+        chunk, without chatter lines: an assignment touches thousands of records
+        and is not a person's choice. Returns the number of records assigned.
         """
         domain = [*self._assignable_domain(model_name), *base_domain]
         best = {}
         for persona in self.sorted(lambda p: (p.sequence, p.id)):
-            for rid, (score, _hits, _misses) in persona._fit_scores(model_name, domain).items():
-                if score and score >= persona.min_fit_score and score > best.get(rid, (0,))[0]:
-                    best[rid] = (score, persona)
-        by_persona = {}
-        for rid, (_score, persona) in best.items():
-            by_persona.setdefault(persona, []).append(rid)
-        Model = self.env[model_name].with_context(crm_persona_auto=True, active_test=False)
-        for persona, ids in by_persona.items():
-            Model.browse(ids).write({"persona_id": persona.id})
-        return len(best)
+            total, hits = persona._fit_counts(model_name, domain)
+            if not total:
+                continue
+            threshold = persona.min_fit_score
+            for rid, count in hits.items():
+                score = round(100 * count / total)
+                if score >= threshold and score > best.get(rid, (0, None))[0]:
+                    best[rid] = (score, persona.id)
+        Model = self.env[model_name]
+        Model.flush_model(["persona_id", "persona_manual"])
+        rows = [(rid, persona_id) for rid, (_score, persona_id) in best.items()]
+        for start in range(0, len(rows), WRITE_BATCH_SIZE):
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE %(table)s AS t
+                          SET persona_id = v.persona_id, write_uid = %(uid)s,
+                              write_date = %(now)s
+                         FROM (VALUES %(values)s) AS v(id, persona_id)
+                        WHERE t.id = v.id""",
+                    table=SQL.identifier(Model._table),
+                    uid=self.env.uid,
+                    now=self.env.cr.now(),
+                    values=SQL(", ").join(
+                        SQL("(%s, %s)", rid, pid)
+                        for rid, pid in rows[start : start + WRITE_BATCH_SIZE]
+                    ),
+                )
+            )
+        Model.invalidate_model(["persona_id", "write_uid", "write_date"])
+        return len(rows)
 
     def action_assign_personas(self):
         """Button: assign these personas to customers and leads that have none."""
