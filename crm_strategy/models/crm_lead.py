@@ -208,6 +208,7 @@ class CrmLead(models.Model):
             return
         Event = self.env["crm.engagement.event"]
         Event.flush_model(["lead_id", "email", "company_id"])
+        leads.flush_recordset(["email_normalized", "company_id"])
         rows = self.env.execute_query(
             SQL(
                 """
@@ -383,7 +384,16 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         self.env["crm.engagement.event"].flush_model()
         self.env["crm.scoring.rule"].flush_model()
-        self.flush_model(["score", "score_fit", "score_engagement", "score_hot", "score_model_id"])
+        self.flush_model(
+            [
+                "score",
+                "score_fit",
+                "score_engagement",
+                "score_hot",
+                "score_model_id",
+                "lifecycle_stage",
+            ]
+        )
         changed_count = 0
         for model, ids in self._models_for(lead_ids).items():
             model = model.sudo()

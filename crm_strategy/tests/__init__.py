@@ -1,2 +1,3 @@
 from . import test_crm_strategy_security
 from . import test_crm_strategy_tour
+from . import test_lead_scoring
