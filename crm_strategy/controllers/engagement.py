@@ -28,6 +28,7 @@ class EngagementController(http.Controller):
         auth="none",
         methods=["POST"],
         csrf=False,
+        readonly=False,
         save_session=False,
     )
     def receive_events(self):

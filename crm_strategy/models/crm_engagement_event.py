@@ -161,7 +161,8 @@ class CrmEngagementEvent(models.Model):
                 ),
             )
         known_types = dict(EVENT_TYPES)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        # to the second, like fields.Datetime.now() that the scoring compares with
+        now = fields.Datetime.now()
         errors = []  # (status, index, message)
         vals_list = []
         for index, event in enumerate(events):
@@ -210,7 +211,8 @@ class CrmEngagementEvent(models.Model):
                     parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
                 if parsed > now + CLOCK_SKEW:
                     errors.append((422, _("Timestamp %s is in the future.", stamp)))
-                vals["timestamp"] = parsed
+                # a sender's clock slightly ahead of ours: the event happened now
+                vals["timestamp"] = min(parsed.replace(microsecond=0), now)
         for key in ("lead_id", "partner_id"):
             value = event.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):

@@ -1,3 +1,4 @@
 from . import test_crm_strategy_security
 from . import test_crm_strategy_tour
 from . import test_lead_scoring
+from . import test_engagement_endpoint

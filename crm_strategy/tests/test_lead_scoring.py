@@ -352,9 +352,7 @@ class TestLifecycleStage(ScoringCase):
         rows = report._read_group(
             [("lead_id", "in", (self.lead | other).ids)], ["stage"], ["__count", "conversion:avg"]
         )
-        self.assertEqual(
-            dict((s, (c, a)) for s, c, a in rows), {"lead": (2, 50.0), "mql": (1, 0.0)}
-        )
+        self.assertEqual({s: (c, a) for s, c, a in rows}, {"lead": (2, 50.0), "mql": (1, 0.0)})
 
 
 @tagged("post_install", "-at_install")
