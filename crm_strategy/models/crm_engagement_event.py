@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, email_normalize
 
@@ -120,7 +120,7 @@ class CrmEngagementEvent(models.Model):
         every problem. Returns {"accepted": n, "ids": [...]}.
         """
         if not self.env.user.has_group("crm_strategy.group_crm_strategy_manager"):
-            raise AccessError(_("Only strategy managers may send engagement events."))
+            raise AccessError(self.env._("Only strategy managers may send engagement events."))
         try:
             return self.sudo()._ingest(events, self.env.company)
         except EventRejected as rejected:
@@ -148,13 +148,15 @@ class CrmEngagementEvent(models.Model):
     @api.model
     def _validate_batch(self, events, company):
         if not isinstance(events, list):
-            raise EventRejected(400, _('Expected a JSON list of events (or {"events": [...]}).'))
+            raise EventRejected(
+                400, self.env._('Expected a JSON list of events (or {"events": [...]}).')
+            )
         if not events:
-            raise EventRejected(400, _("The batch is empty."))
+            raise EventRejected(400, self.env._("The batch is empty."))
         if len(events) > MAX_BATCH:
             raise EventRejected(
                 413,
-                _(
+                self.env._(
                     "A batch holds at most %(max)s events, got %(count)s.",
                     max=MAX_BATCH,
                     count=len(events),
@@ -167,7 +169,7 @@ class CrmEngagementEvent(models.Model):
         vals_list = []
         for index, event in enumerate(events):
             if not isinstance(event, dict):
-                errors.append((400, index, _("An event must be a JSON object.")))
+                errors.append((400, index, self.env._("An event must be a JSON object.")))
                 continue
             vals, event_errors = self._validate_event(event, company, known_types, now)
             errors += [(status, index, message) for status, message in event_errors]
@@ -183,7 +185,9 @@ class CrmEngagementEvent(models.Model):
             )
             raise EventRejected(
                 status,
-                _("%s event(s) rejected; nothing was stored.", len({e[1] for e in errors})),
+                self.env._(
+                    "%s event(s) rejected; nothing was stored.", len({e[1] for e in errors})
+                ),
                 [{"index": index, "error": message} for _status, index, message in errors],
             )
         return vals_list
@@ -194,10 +198,10 @@ class CrmEngagementEvent(models.Model):
         vals = {"company_id": company.id}
         event_type = event.get("type")
         if event_type not in known_types:
-            errors.append((422, _("Unknown event type %r.", event_type)))
+            errors.append((422, self.env._("Unknown event type %r.", event_type)))
         vals["event_type"] = event_type
         if "company_id" in event and event["company_id"] != company.id:
-            errors.append((403, _("This key may only send events for its own company.")))
+            errors.append((403, self.env._("This key may only send events for its own company.")))
         stamp = event.get("timestamp")
         if stamp is None:
             vals["timestamp"] = now
@@ -205,18 +209,18 @@ class CrmEngagementEvent(models.Model):
             try:
                 parsed = datetime.fromisoformat(str(stamp))
             except ValueError:
-                errors.append((400, _("Invalid timestamp %r: use ISO 8601.", stamp)))
+                errors.append((400, self.env._("Invalid timestamp %r: use ISO 8601.", stamp)))
             else:
                 if parsed.tzinfo:
                     parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
                 if parsed > now + CLOCK_SKEW:
-                    errors.append((422, _("Timestamp %s is in the future.", stamp)))
+                    errors.append((422, self.env._("Timestamp %s is in the future.", stamp)))
                 # a sender's clock slightly ahead of ours: the event happened now
                 vals["timestamp"] = min(parsed.replace(microsecond=0), now)
         for key in ("lead_id", "partner_id"):
             value = event.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                errors.append((400, _("%s must be an integer id.", key)))
+                errors.append((400, self.env._("%s must be an integer id.", key)))
             elif value:
                 vals[key] = value
         for key, limit in TEXT_LIMITS.items():
@@ -227,7 +231,7 @@ class CrmEngagementEvent(models.Model):
                 errors.append(
                     (
                         400,
-                        _(
+                        self.env._(
                             "%(key)s must be a text of at most %(limit)s characters.",
                             key=key,
                             limit=limit,
@@ -238,10 +242,12 @@ class CrmEngagementEvent(models.Model):
                 vals[key] = value
         payload = event.get("payload")
         if payload is not None and not isinstance(payload, dict):
-            errors.append((400, _("payload must be a JSON object.")))
+            errors.append((400, self.env._("payload must be a JSON object.")))
         vals["payload"] = payload
         if not any(vals.get(key) for key in ("lead_id", "partner_id", "email", "visitor_key")):
-            errors.append((422, _("Name the lead: lead_id, partner_id, email or visitor_key.")))
+            errors.append(
+                (422, self.env._("Name the lead: lead_id, partner_id, email or visitor_key."))
+            )
         unknown = set(event) - {
             "type",
             "timestamp",
@@ -252,7 +258,9 @@ class CrmEngagementEvent(models.Model):
             *TEXT_LIMITS,
         }
         if unknown:
-            errors.append((400, _("Unknown field(s): %s.", ", ".join(sorted(map(str, unknown))))))
+            errors.append(
+                (400, self.env._("Unknown field(s): %s.", ", ".join(sorted(map(str, unknown)))))
+            )
         return vals, errors
 
     @api.model
@@ -271,14 +279,18 @@ class CrmEngagementEvent(models.Model):
                     continue
                 if value not in companies:
                     errors.append(
-                        (422, index, _("%(field)s %(id)s does not exist.", field=field, id=value))
+                        (
+                            422,
+                            index,
+                            self.env._("%(field)s %(id)s does not exist.", field=field, id=value),
+                        )
                     )
                 elif companies[value] not in (False, company.id):
                     errors.append(
                         (
                             403,
                             index,
-                            _(
+                            self.env._(
                                 "%(field)s %(id)s belongs to another company.",
                                 field=field,
                                 id=value,
@@ -300,7 +312,7 @@ class CrmEngagementEvent(models.Model):
                     (
                         409,
                         index,
-                        _(
+                        self.env._(
                             "Idempotency key %(key)r repeats event #%(first)s.",
                             key=key,
                             first=seen[key],
@@ -319,5 +331,7 @@ class CrmEngagementEvent(models.Model):
                 )
             )
             for (key,) in rows:
-                errors.append((409, seen[key], _("Idempotency key %r was already received.", key)))
+                errors.append(
+                    (409, seen[key], self.env._("Idempotency key %r was already received.", key))
+                )
         return errors

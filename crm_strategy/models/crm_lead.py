@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..services import scoring
@@ -40,7 +40,7 @@ class CrmLead(models.Model):
     score_explanation = fields.Html(
         string="Why this score?", compute="_compute_score_explanation", sanitize=False
     )
-    score_history_ids = fields.One2many("crm.lead.score.history", "lead_id", string="Score History")
+    score_history_ids = fields.One2many("crm.lead.score.history", "lead_id")
     engagement_event_ids = fields.One2many("crm.engagement.event", "lead_id", string="Engagement")
     engagement_event_count = fields.Integer(compute="_compute_engagement_event_count")
     lifecycle_stage = fields.Selection(
@@ -97,7 +97,7 @@ class CrmLead(models.Model):
             if manual:
                 for lead in self:
                     lead.message_post(
-                        body=_("Lifecycle stage set by hand to %s.", lead._stage_label()),
+                        body=self.env._("Lifecycle stage set by hand to %s.", lead._stage_label()),
                         subtype_xmlid="mail.mt_note",
                     )
         if "type" in vals or "stage_id" in vals:
@@ -230,7 +230,7 @@ class CrmLead(models.Model):
 
     def _models_for(self, lead_ids):
         """{scoring model: [lead ids]} for the given leads (one query, models are few)."""
-        models_ = self.env["crm.scoring.model"].sudo().search([])
+        models_ = self.env["crm.scoring.model"].sudo().search([("active", "=", True)])
         if not models_ or not lead_ids:
             return {}
         team_model = {(m.company_id.id, m.team_id.id): m for m in models_ if m.team_id}
@@ -343,8 +343,8 @@ class CrmLead(models.Model):
     def _render_score_explanation(self, lines):
         self.ensure_one()
         if not self.score_model_id and not lines:
-            return Markup("<p class='text-muted'>%s</p>") % _("Not scored yet.")
-        kinds = {"fit": _("Fit"), "engagement": _("Engagement")}
+            return Markup("<p class='text-muted'>%s</p>") % self.env._("Not scored yet.")
+        kinds = {"fit": self.env._("Fit"), "engagement": self.env._("Engagement")}
         body = Markup("").join(
             Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
             % (kinds[rule.rule_type], rule.name, f"{pts:+.1f}")
@@ -353,7 +353,7 @@ class CrmLead(models.Model):
         raw = self.score_fit + self.score_engagement
         bounds = ""
         if raw != self.score:
-            bounds = _("(kept within the model's floor and ceiling)")
+            bounds = self.env._("(kept within the model's floor and ceiling)")
         return Markup(
             "<table class='table table-sm o_crm_score_explanation'>"
             "<thead><tr><th>%s</th><th>%s</th><th class='text-end'>%s</th></tr></thead>"
@@ -361,11 +361,11 @@ class CrmLead(models.Model):
             "<tfoot><tr><th colspan='2'>%s %s</th><th class='text-end'>%s</th></tr></tfoot>"
             "</table>"
         ) % (
-            _("Kind"),
-            _("Rule"),
-            _("Points"),
+            self.env._("Kind"),
+            self.env._("Rule"),
+            self.env._("Points"),
             body,
-            _("Score"),
+            self.env._("Score"),
             escape(bounds),
             self.score,
         )

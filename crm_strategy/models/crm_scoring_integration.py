@@ -1,7 +1,7 @@
 import binascii
 import os
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
 from odoo.tools import SQL
 
@@ -55,7 +55,7 @@ class CrmScoringIntegration(models.Model):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": _("API Key"),
+            "name": self.env._("API Key"),
             "res_model": wizard._name,
             "res_id": wizard.id,
             "view_mode": "form",
@@ -68,7 +68,9 @@ class CrmScoringIntegration(models.Model):
         self.sudo().write(
             {"key_index": secret[:INDEX_SIZE], "key_hash": KEY_CRYPT_CONTEXT.hash(secret)}
         )
-        self.message_post(body=_("A new API key was generated; the previous one stops working."))
+        self.message_post(
+            body=self.env._("A new API key was generated; the previous one stops working.")
+        )
         return KEY_PREFIX + secret
 
     @api.model

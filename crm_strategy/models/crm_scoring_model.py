@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services import scoring
@@ -86,7 +86,7 @@ class CrmScoringModel(models.Model):
             )
             if clash:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Only one active scoring model may cover %(scope)s.",
                         scope=model.team_id.display_name or model.company_id.display_name,
                     )

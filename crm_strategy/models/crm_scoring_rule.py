@@ -1,6 +1,6 @@
 import ast
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services import scoring
@@ -95,17 +95,19 @@ class CrmScoringRule(models.Model):
     def _check_rule(self):
         for rule in self:
             if rule.rule_type == "engagement" and not rule.event_type:
-                raise ValidationError(_("Engagement rule %s needs an event type.", rule.name))
+                raise ValidationError(
+                    self.env._("Engagement rule %s needs an event type.", rule.name)
+                )
             if rule.decay_mode == "half_life" and rule.half_life_days <= 0:
-                raise ValidationError(_("Rule %s needs a positive half-life.", rule.name))
+                raise ValidationError(self.env._("Rule %s needs a positive half-life.", rule.name))
             if rule.decay_mode == "expiry" and rule.expiry_days <= 0:
-                raise ValidationError(_("Rule %s needs a positive expiry.", rule.name))
+                raise ValidationError(self.env._("Rule %s needs a positive expiry.", rule.name))
             if rule.rule_type == "fit":
                 try:
                     rule._search_leads()
                 except (ValueError, SyntaxError, KeyError, TypeError) as error:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "The filter of rule %(rule)s is invalid: %(error)s",
                             rule=rule.name,
                             error=error,

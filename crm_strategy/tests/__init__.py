@@ -2,3 +2,4 @@ from . import test_crm_strategy_security
 from . import test_crm_strategy_tour
 from . import test_lead_scoring
 from . import test_engagement_endpoint
+from . import test_lead_scoring_tour
