@@ -38,8 +38,9 @@ class CrmEngagementEvent(models.Model):
     _rec_name = "event_type"
     _check_company_auto = True
 
+    # no index of its own: the (company_id, idempotency_key) unique index leads with it
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company", required=True, default=lambda self: self.env.company
     )
     lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade", check_company=True)
     partner_id = fields.Many2one("res.partner", index="btree_not_null", ondelete="set null")
