@@ -30,6 +30,9 @@
         "views/crm_lifecycle_funnel_report_views.xml",
         "views/crm_strategy_menus.xml",
     ],
+    "demo": [
+        "demo/crm_scoring_model_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "crm_strategy/static/tests/tours/**/*",

@@ -1,11 +1,20 @@
+import logging
+import random
+import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
 from odoo.tools import SQL, email_normalize
 
 from .crm_scoring_rule import EVENT_TYPES
+
+_logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 CLOCK_SKEW = timedelta(minutes=5)
@@ -36,13 +45,13 @@ class CrmEngagementEvent(models.Model):
     _description = "Engagement Event"
     _order = "timestamp desc, id desc"
     _rec_name = "event_type"
-    _check_company_auto = True
 
     # no index of its own: the (company_id, idempotency_key) unique index leads with it
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade", check_company=True)
+    # the company of the lead is checked once per batch by `_check_references`
+    lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", index="btree_not_null", ondelete="set null")
     email = fields.Char(
         index="btree_not_null", help="Normalised e-mail; matched to a lead when one appears."
@@ -143,8 +152,32 @@ class CrmEngagementEvent(models.Model):
                 .with_context(crm_strategy_defer_scoring=True)
                 .create(vals_list)
             )
-            self.env["crm.lead"].sudo()._score_leads(list(set(records.lead_id.ids)))
+        lead_ids = list(set(records.lead_id.ids))
+        try:
+            with self.env.cr.savepoint():
+                self.env["crm.lead"].sudo()._score_leads(lead_ids)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # another request is rescoring some of these leads: keep the events (inserts do
+            # not conflict) and rescore in a fresh transaction once this one is committed
+            self._rescore_after_commit(lead_ids)
         return {"accepted": len(records), "ids": records.ids}
+
+    def _rescore_after_commit(self, lead_ids):
+        registry = self.env.registry
+
+        @self.env.cr.postcommit.add
+        def rescore():
+            for attempt in range(MAX_TRIES_ON_CONCURRENCY_FAILURE):
+                try:
+                    with registry.cursor() as cr:
+                        api.Environment(cr, SUPERUSER_ID, {})["crm.lead"]._score_leads(lead_ids)
+                    return
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    time.sleep(random.uniform(0.05, 0.25) * 2**attempt)
+            _logger.info(
+                "%s leads stay unscored until the nightly rescoring (concurrent updates)",
+                len(lead_ids),
+            )
 
     @api.model
     def _validate_batch(self, events, company):
@@ -272,8 +305,16 @@ class CrmEngagementEvent(models.Model):
             ids = {vals[field] for vals in vals_list if vals.get(field)}
             if not ids:
                 continue
-            records = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
-            companies = {record.id: record.company_id.id for record in records}
+            self.env[model].flush_model(["company_id"])
+            companies = dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT id, company_id FROM %s WHERE id = ANY(%s)",
+                        SQL.identifier(self.env[model]._table),
+                        list(ids),
+                    )
+                )
+            )
             for index, vals in enumerate(vals_list):
                 value = vals.get(field)
                 if not value:
@@ -286,7 +327,7 @@ class CrmEngagementEvent(models.Model):
                             self.env._("%(field)s %(id)s does not exist.", field=field, id=value),
                         )
                     )
-                elif companies[value] not in (False, company.id):
+                elif companies[value] not in (None, company.id):
                     errors.append(
                         (
                             403,

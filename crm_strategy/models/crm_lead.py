@@ -467,6 +467,46 @@ class CrmLead(models.Model):
         )
 
     @api.model
+    def _init_lifecycle_stages(self):
+        """At install: opportunities start at 'opportunity', won ones at 'customer', and
+        contacts as far as their furthest lead (set-based, no chatter for history)."""
+        self.flush_model()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE crm_lead l
+                   SET lifecycle_stage = s.stage, lifecycle_stage_max = s.stage
+                  FROM (SELECT l2.id,
+                               CASE WHEN st.is_won AND l2.active THEN 'customer'
+                                    ELSE 'opportunity' END AS stage
+                          FROM crm_lead l2
+                     LEFT JOIN crm_stage st ON st.id = l2.stage_id
+                         WHERE l2.type = 'opportunity' OR (st.is_won AND l2.active)) s
+                 WHERE l.id = s.id
+                """
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET lifecycle_stage = CASE WHEN s.max_rank = 5 THEN 'customer'
+                                              ELSE 'opportunity' END
+                  FROM (SELECT COALESCE(rp.commercial_partner_id, rp.id) AS partner_id,
+                               MAX(CASE l.lifecycle_stage WHEN 'customer' THEN 5
+                                                          ELSE 4 END) AS max_rank
+                          FROM crm_lead l
+                          JOIN res_partner rp ON rp.id = l.partner_id
+                         WHERE l.lifecycle_stage IN ('opportunity', 'customer')
+                      GROUP BY 1) s
+                 WHERE p.id = s.partner_id AND p.lifecycle_stage IS NULL
+                """
+            )
+        )
+        self.invalidate_model(["lifecycle_stage", "lifecycle_stage_max"])
+        self.env["res.partner"].invalidate_model(["lifecycle_stage"])
+
+    @api.model
     def _cron_rescore(self, batch_size=50000):
         """Apply decay and re-evaluate fit rules, one batch of leads per call."""
         param = self.env["ir.config_parameter"].sudo()

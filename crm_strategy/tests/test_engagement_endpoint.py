@@ -15,6 +15,7 @@ class TestEngagementEndpoint(HttpCase):
         super().setUpClass()
         cls.company = cls.env.company
         cls.other_company = cls.env["res.company"].create({"name": "Other Co"})
+        cls.env["crm.scoring.model"].search([]).action_archive()  # e.g. demo data
         cls.env["crm.scoring.model"].create(
             {
                 "name": "Web",

@@ -17,6 +17,7 @@ class ScoringCase(CrmStrategyCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.belgium = cls.env.ref("base.be")
+        cls.env["crm.scoring.model"].search([]).action_archive()  # e.g. demo data
         cls.model = cls.env["crm.scoring.model"].create(
             {
                 "name": "Inbound",
@@ -341,6 +342,31 @@ class TestLifecycleStage(ScoringCase):
         self.assertEqual(partner.lifecycle_stage, "mql")
         self.lead.action_set_won_rainbowman()
         self.assertEqual(self.lead.lifecycle_stage, "customer")
+        self.assertEqual(partner.lifecycle_stage, "customer")
+
+    def test_install_sets_stages_of_existing_opportunities(self):
+        partner = self.env["res.partner"].create({"name": "Old Customer"})
+        won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        won = self.env["crm.lead"].create(
+            {
+                "name": "Old deal",
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "stage_id": won_stage.id,
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET lifecycle_stage = 'lead', lifecycle_stage_max = 'lead'"
+            " WHERE id IN %s",
+            [tuple((won | self.lead).ids)],
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_stage = NULL WHERE id = %s", [partner.id]
+        )
+        self.env["crm.lead"]._init_lifecycle_stages()
+        self.assertEqual((won.lifecycle_stage, won.lifecycle_stage_max), ("customer", "customer"))
+        self.assertEqual(self.lead.lifecycle_stage, "lead")
         self.assertEqual(partner.lifecycle_stage, "customer")
 
     def test_funnel_report_counts_stages_and_conversion(self):

@@ -10,6 +10,7 @@ class TestLeadScoringTour(HttpCase):
             name="Tour Rep",
             groups="sales_team.group_sale_salesman,crm.group_use_lead",
         )
+        self.env["crm.scoring.model"].search([]).action_archive()  # e.g. demo data
         self.env["crm.scoring.model"].create(
             {
                 "name": "Tour model",
