@@ -83,7 +83,9 @@ class CrmLead(models.Model):
         for vals in vals_list:
             if vals.get("type") == "opportunity" and "lifecycle_stage" not in vals:
                 vals["lifecycle_stage"] = "opportunity"
-            vals.setdefault("lifecycle_stage_max", vals.get("lifecycle_stage", "lead"))
+            stage = vals.get("lifecycle_stage", "lead")
+            if scoring.stage_rank(stage) >= 0:  # disqualified is outside the funnel
+                vals.setdefault("lifecycle_stage_max", stage)
         leads = super().create(vals_list)
         leads._attach_orphan_events()
         return leads

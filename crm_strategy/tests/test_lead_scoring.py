@@ -334,6 +334,10 @@ class TestLifecycleStage(ScoringCase):
         self.assertEqual(self.lead.lifecycle_stage, "disqualified")
         self.assertEqual(self.lead.score, 60)
 
+    def test_lead_created_disqualified_stays_out_of_the_funnel(self):
+        lead = self.env["crm.lead"].create({"name": "Spam", "lifecycle_stage": "disqualified"})
+        self.assertEqual((lead.lifecycle_stage, lead.lifecycle_stage_max), ("disqualified", "lead"))
+
     def test_partner_follows_its_furthest_lead(self):
         partner = self.env["res.partner"].create({"name": "ACME"})
         self.lead.partner_id = partner
