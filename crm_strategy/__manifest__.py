@@ -22,14 +22,23 @@
         "data/crm_buying_archetype_data.xml",
         "data/crm_persona_channel_data.xml",
         "data/crm_persona_cron.xml",
+        "data/crm_scoring_cron.xml",
         "views/crm_persona_views.xml",
         "views/crm_persona_config_views.xml",
+        "views/crm_scoring_rule_views.xml",
+        "views/crm_scoring_model_views.xml",
+        "views/crm_engagement_event_views.xml",
+        "views/crm_scoring_integration_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_lead_scoring_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_scoring_views.xml",
+        "views/crm_lifecycle_funnel_report_views.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [
         "demo/crm_persona_demo.xml",
+        "demo/crm_scoring_model_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

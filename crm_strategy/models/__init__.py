@@ -2,5 +2,13 @@ from . import crm_buying_archetype
 from . import crm_persona_channel
 from . import crm_persona
 from . import crm_persona_mixin
+from . import crm_scoring_rule
+from . import crm_scoring_model
+from . import crm_scoring_threshold
+from . import crm_scoring_integration
+from . import crm_engagement_event
+from . import crm_lead_score_history
 from . import res_partner
+from . import res_partner_scoring
 from . import crm_lead
+from . import crm_lead_scoring
