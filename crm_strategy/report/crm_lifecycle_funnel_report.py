@@ -22,6 +22,7 @@ class CrmLifecycleFunnelReport(models.Model):
     medium_id = fields.Many2one("utm.medium", readonly=True)
     campaign_id = fields.Many2one("utm.campaign", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    persona_id = fields.Many2one("crm.persona", string="Buyer Persona", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     disqualified = fields.Boolean(readonly=True)
@@ -53,6 +54,7 @@ class CrmLifecycleFunnelReport(models.Model):
                            r.medium_id,
                            r.campaign_id,
                            r.team_id,
+                           r.persona_id,
                            r.user_id,
                            r.company_id,
                            r.lifecycle_stage = 'disqualified' AS disqualified,

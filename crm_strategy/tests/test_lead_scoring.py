@@ -384,6 +384,21 @@ class TestLifecycleStage(ScoringCase):
         )
         self.assertEqual({s: (c, a) for s, c, a in rows}, {"lead": (2, 50.0), "mql": (1, 0.0)})
 
+    def test_funnel_report_by_persona(self):
+        persona = self.env["crm.persona"].create({"name": "Funnel persona"})
+        self.lead.persona_id = persona
+        other = self.env["crm.lead"].create({"name": "Cold", "email_from": "c@cold.example"})
+        with freeze_time(T0):
+            self._event("download", T0)  # self.lead reaches MQL
+        self.env.flush_all()
+        rows = self.env["crm.lifecycle.funnel.report"]._read_group(
+            [("lead_id", "in", (self.lead | other).ids)], ["persona_id", "stage"], ["__count"]
+        )
+        self.assertEqual(
+            {(p.name or False, s): c for p, s, c in rows},
+            {("Funnel persona", "lead"): 1, ("Funnel persona", "mql"): 1, (False, "lead"): 1},
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestScoringAccess(ScoringCase):
