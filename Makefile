@@ -1,10 +1,12 @@
 # crm_strategy: run, test, lint, bench. Odoo 18.0 must be importable by
 # $(ODOO_PYTHON) (default python3); see README.md.
 ODOO_PYTHON ?= python3
+DB ?= crm_strategy_demo
 export ODOO_PYTHON
 PYTHON ?= python3
+DB ?= crm_strategy_demo
 
-.PHONY: run test test-quick lint format readme bench
+.PHONY: run test test-quick lint format readme pot bench
 
 run:  ## create/upgrade the demo database and serve Odoo on :8069
 	$(PYTHON) tools/devtool.py run
@@ -27,6 +29,9 @@ readme:  ## rebuild crm_strategy/README.rst from crm_strategy/readme/*.md
 format:
 	$(PYTHON) -m ruff format .
 	$(PYTHON) -m ruff check --fix .
+
+pot:  ## export crm_strategy/i18n/crm_strategy.pot from database $(DB) (crm_strategy installed)
+	$(PYTHON) tools/devtool.py pot --db $(DB)
 
 bench:  ## run every benchmark in bench/ against a scratch database
 	@for b in bench/bench_*.py; do echo "== $$b"; $(ODOO_PYTHON) $$b || exit 1; done

@@ -396,6 +396,24 @@ def cmd_test(args):
     sys.exit(1 if tally.failed or tally.problems else 0)
 
 
+def cmd_pot(args):
+    """Export the translation template from a database where the addon is installed."""
+    addons_path = odoo_paths("pot")
+    target = REPO / ADDON / "i18n" / f"{ADDON}.pot"
+    target.parent.mkdir(exist_ok=True)
+    cmd = odoo_cmd(
+        addons_path,
+        "-d",
+        args.db,
+        f"--i18n-export={target}",
+        f"--modules={ADDON}",
+        "--stop-after-init",
+        "--no-http",
+        "--log-level=warn",
+    )
+    sys.exit(subprocess.run(cmd, check=False).returncode)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -406,6 +424,9 @@ def main():
     test.add_argument("--keep-db", action="store_true", help="keep the test database")
     test.add_argument("--quick", action="store_true", help="skip the demo install/uninstall check")
     test.set_defaults(func=cmd_test)
+    pot = sub.add_parser("pot", help="export i18n/crm_strategy.pot")
+    pot.add_argument("--db", default=DEMO_DB)
+    pot.set_defaults(func=cmd_pot)
     args = parser.parse_args()
     args.func(args)
 
