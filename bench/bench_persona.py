@@ -74,10 +74,13 @@ def generate(env, partners, leads):
     cr.execute(
         """
         INSERT INTO crm_lead (name, type, active, stage_id, partner_id, expected_revenue,
-                              probability, company_id, day_close)
+                              probability, company_id, day_close, lifecycle_stage,
+                              lifecycle_stage_max)
         SELECT 'Lead ' || g, CASE WHEN g %% 2 = 0 THEN 'opportunity' ELSE 'lead' END,
                g %% 10 <> 0, %(stage)s, p.id, (g %% 1000) * 10, CASE WHEN g %% 10 = 0 THEN 0 END,
-               %(company)s, g %% 90
+               %(company)s, g %% 90,
+               CASE WHEN g %% 2 = 0 THEN 'opportunity' ELSE 'lead' END,
+               CASE WHEN g %% 2 = 0 THEN 'opportunity' ELSE 'lead' END
           FROM generate_series(1, %(n)s) g
           JOIN LATERAL (SELECT id FROM res_partner WHERE name = 'Bench ' || (1 + g %% %(p)s)) p
             ON true

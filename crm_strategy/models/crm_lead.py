@@ -29,33 +29,24 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         Partner = self.env["res.partner"]
-        for vals in vals_list:
-            partner = Partner.browse(vals.get("partner_id"))
-            self._mark_manual_persona(vals, self._partner_persona(partner))
-        return super().create(vals_list)
+        return super().create(
+            [
+                self._with_persona_manual(
+                    vals, self._partner_persona(Partner.browse(vals.get("partner_id")))
+                )
+                for vals in vals_list
+            ]
+        )
 
     def write(self, vals):
         if "persona_id" not in vals or "persona_manual" in vals:
             return super().write(vals)
-        # The persona a lead would inherit differs per lead: write per inherited persona.
-        Partner = self.env["res.partner"]
-        groups = {}
-        for lead in self:
-            partner = (
-                Partner.browse(vals["partner_id"]) if "partner_id" in vals else lead.partner_id
-            )
-            groups.setdefault(self._partner_persona(partner), self.browse())
-            groups[self._partner_persona(partner)] |= lead
-        for inherited, leads in groups.items():
-            super(CrmLead, leads).write(self._mark_manual_persona(dict(vals), inherited))
+        # Whether the written persona is a manual choice depends on each lead's customer.
+        if "partner_id" in vals:
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            return super().write(self._with_persona_manual(vals, self._partner_persona(partner)))
+        for inherited, leads in self.grouped(
+            lambda lead: self._partner_persona(lead.partner_id)
+        ).items():
+            super(CrmLead, leads).write(self._with_persona_manual(vals, inherited))
         return True
-
-    def _mark_manual_persona(self, vals, inherited):
-        """A persona written by a person is manual when it is not the customer's one."""
-        if (
-            "persona_id" in vals
-            and "persona_manual" not in vals
-            and not self.env.context.get("crm_persona_auto")
-        ):
-            vals["persona_manual"] = (vals["persona_id"] or False) != (inherited.id or False)
-        return vals

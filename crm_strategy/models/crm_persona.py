@@ -253,7 +253,9 @@ class CrmPersona(models.Model):
                 ("partner_domain", "res.partner"),
                 ("lead_domain", "crm.lead"),
             ):
-                self._parse_domain(persona[field_name], model_name, persona[field_name])
+                field = persona._fields[field_name]
+                label = f"{persona.name} / {field.get_description(self.env)['string']}"
+                self._parse_domain(persona[field_name], model_name, label)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
@@ -395,33 +397,29 @@ class CrmPersona(models.Model):
             )
         return criteria
 
-    def _fit_scores(self, model_name, base_domain):
-        """{record id: (score 0-100, [matched labels], [missed labels])} for this persona.
-
-        The records are those of `model_name` within `base_domain` (and this
-        persona's company); one search per criterion over all of them, never
-        one per record.
+    def _criterion_matches(self, model_name, base_domain):
+        """[(label, ids)] per criterion: the records within `base_domain` (and this
+        persona's company) meeting it. One search per criterion, never one per record.
         """
         self.ensure_one()
         Model = self.env[model_name].with_context(active_test=False)
         if self.company_id:
             base_domain = [*base_domain, ("company_id", "in", [False, self.company_id.id])]
-        criteria = self._match_criteria(model_name)
-        labels = [label for label, _domain in criteria]
-        matched = {rid: [] for rid in Model.search(base_domain).ids}
-        if not criteria:
-            return {rid: (0, [], []) for rid in matched}
-        for label, domain in criteria:
-            for rid in Model.search([*base_domain, *domain]).ids:
-                matched[rid].append(label)
-        return {
-            rid: (
-                round(100 * len(hits) / len(criteria)),
-                hits,
-                [label for label in labels if label not in hits],
-            )
-            for rid, hits in matched.items()
-        }
+        return [
+            (label, Model.search([*base_domain, *domain]).ids)
+            for label, domain in self._match_criteria(model_name)
+        ]
+
+    def _fit_scores(self, model_name, record_ids):
+        """{record id: (score 0-100, [matched labels], [missed labels])} for this persona."""
+        matches = self._criterion_matches(model_name, [("id", "in", record_ids)])
+        result = {}
+        for rid in record_ids:
+            hits = [label for label, ids in matches if rid in ids]
+            misses = [label for label, ids in matches if rid not in ids]
+            score = round(100 * len(hits) / len(matches)) if matches else 0
+            result[rid] = (score, hits, misses)
+        return result
 
     def _format_fit(self, score, hits, misses):
         """The explanation of a fit: score, then each criterion met or missed."""
@@ -438,22 +436,6 @@ class CrmPersona(models.Model):
         """Records that may receive a persona: none yet, and none cleared by hand."""
         return [("persona_id", "=", False), ("persona_manual", "=", False)]
 
-    def _fit_counts(self, model_name, base_domain):
-        """(number of criteria, {record id: criteria met}) for records meeting any.
-
-        The lean form of `_fit_scores` for assignment: no labels, no query for
-        the records that meet nothing.
-        """
-        self.ensure_one()
-        Model = self.env[model_name].with_context(active_test=False)
-        if self.company_id:
-            base_domain = [*base_domain, ("company_id", "in", [False, self.company_id.id])]
-        criteria = self._match_criteria(model_name)
-        hits = Counter()
-        for _label, domain in criteria:
-            hits.update(Model.search([*base_domain, *domain]).ids)
-        return len(criteria), hits
-
     def _assign(self, model_name, base_domain=()):
         """Give each assignable record its best-fitting persona among self.
 
@@ -465,9 +447,11 @@ class CrmPersona(models.Model):
         domain = [*self._assignable_domain(model_name), *base_domain]
         best = {}
         for persona in self.sorted(lambda p: (p.sequence, p.id)):
-            total, hits = persona._fit_counts(model_name, domain)
-            if not total:
+            matches = persona._criterion_matches(model_name, domain)
+            if not matches:
                 continue
+            total = len(matches)
+            hits = Counter(rid for _label, ids in matches for rid in ids)
             threshold = persona.min_fit_score
             for rid, count in hits.items():
                 score = round(100 * count / total)
@@ -497,8 +481,12 @@ class CrmPersona(models.Model):
         return len(rows)
 
     def action_assign_personas(self):
-        """Button: assign these personas to customers and leads that have none."""
-        personas = self or self.search([])  # pylint: disable=no-search-all  # personas are few
+        """Button: give every customer and lead without a persona its best-fitting one.
+
+        All active personas compete, whichever persona the button was pressed on:
+        assigning only this one would hand it records that fit another better.
+        """
+        personas = self.search([])  # pylint: disable=no-search-all  # personas are few
         count = personas._assign("res.partner") + personas._assign("crm.lead")
         return {
             "type": "ir.actions.client",

@@ -33,18 +33,21 @@ class CrmPersonaMixin(models.AbstractModel):
         records = self.filtered(lambda r: r.id and r.persona_id)
         for persona in records.persona_id:
             subset = records.filtered(lambda r, p=persona: r.persona_id == p)
-            scores = persona._fit_scores(self._name, [("id", "in", subset.ids)])
+            scores = persona._fit_scores(self._name, subset.ids)
             for record in subset:
                 score, hits, misses = scores.get(record.id, (0, [], []))
                 record.persona_fit_score = score
                 record.persona_fit_explanation = persona._format_fit(score, hits, misses)
 
-    def _persona_vals_manual(self, vals):
-        """Mark a persona written by someone (not by the assignment) as a manual choice."""
-        if (
-            "persona_id" in vals
-            and "persona_manual" not in vals
-            and not self.env.context.get("crm_persona_auto")
-        ):
-            return dict(vals, persona_manual=True)
-        return vals
+    def _with_persona_manual(self, vals, inherited=None):
+        """`vals` with persona_manual set when a person writes the persona.
+
+        `inherited` is the persona the record would get anyway (a lead: its
+        customer's): choosing that one is not a manual choice. Without it, any
+        written persona, or clearing it, is manual. The assignment writes in SQL
+        and never comes through here.
+        """
+        if "persona_id" not in vals or "persona_manual" in vals:
+            return vals
+        manual = inherited is None or (vals["persona_id"] or False) != (inherited.id or False)
+        return dict(vals, persona_manual=manual)

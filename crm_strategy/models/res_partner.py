@@ -10,7 +10,7 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._persona_vals_manual(vals) for vals in vals_list])
+        return super().create([self._with_persona_manual(vals) for vals in vals_list])
 
     def write(self, vals):
-        return super().write(self._persona_vals_manual(vals))
+        return super().write(self._with_persona_manual(vals))

@@ -118,7 +118,7 @@ class TestCrmPersona(CrmStrategyCase):
                 {"name": "Unknown age"},
             ]
         )
-        scores = young._fit_scores("res.partner", [("id", "in", partners.ids)])
+        scores = young._fit_scores("res.partner", partners.ids)
         self.assertEqual(
             [scores[p.id][0] for p in partners],
             [100, 100, 0, 0, 0],
@@ -256,7 +256,10 @@ class TestCrmPersona(CrmStrategyCase):
 
     def test_bad_domains_are_refused(self):
         for domain in ("[('is_company', '=', True", "[('no_such_field', '=', 1)]", "42"):
-            with self.assertRaises(ValidationError), self.cr.savepoint():
+            with (
+                self.assertRaisesRegex(ValidationError, "Bad / Customer Criteria"),
+                self.cr.savepoint(),
+            ):
                 self.Persona.create({"name": "Bad", "partner_domain": domain})
         with self.assertRaises(ValidationError), self.cr.savepoint():
             self.it_manager.lead_domain = "[('stage_id.nope', '=', 1)]"
@@ -290,6 +293,14 @@ class TestCrmPersona(CrmStrategyCase):
         )
         lead.persona_id = self.it_manager
         self.assertEqual(lead.persona_id, self.it_manager)
+
+    def test_assign_button_lets_every_persona_compete(self):
+        """Pressed on one persona, the button still gives each record its best fit."""
+        shop = self.Partner.create(
+            {"name": "Corner Shop", "is_company": True, "industry_id": self.retail.id}
+        )
+        self.it_manager.action_assign_personas()
+        self.assertEqual(shop.persona_id, self.shop_owner)
 
     @users("strategy_manager")
     def test_manager_creates_and_assigns_personas(self):
