@@ -12,3 +12,10 @@ from . import res_partner
 from . import res_partner_scoring
 from . import crm_lead
 from . import crm_lead_scoring
+from . import res_company
+from . import res_config_settings
+from . import crm_rfm_segment
+from . import crm_customer_value
+from . import crm_customer_segment_history
+from . import crm_clv_fit
+from . import res_partner_customer_value

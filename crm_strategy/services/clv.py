@@ -21,6 +21,18 @@ from scipy import optimize, special
 # Below these counts a fit says more about noise than about customers.
 MIN_CUSTOMERS = 20
 MIN_REPEAT_BUYERS = 10
+# Four (or three) parameters are pinned down long before this many customers; beyond it a
+# fit only costs time, so larger bases are fitted on a random sample (fixed seed: the same
+# data gives the same parameters) and predicted in full.
+FIT_SAMPLE = 10_000
+
+
+def _sample(*columns, size=FIT_SAMPLE):
+    n = len(columns[0])
+    if n <= size:
+        return columns
+    keep = np.random.default_rng(0).choice(n, size=size, replace=False)
+    return tuple(column[keep] for column in columns)
 
 
 @dataclass
@@ -34,7 +46,12 @@ class Fit:
 def _bgnbd_ll(log_params, x, t_x, T, weights):
     r, alpha, a, b = np.exp(log_params)
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+    a2 = (
+        special.gammaln(a + b)
+        + special.gammaln(b + x)
+        - special.gammaln(b)
+        - special.gammaln(a + b + x)
+    )
     a3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
         a4 = np.where(
@@ -54,7 +71,9 @@ def _compress(*columns):
 
 def _fit(neg_ll, start):
     try:
-        result = optimize.minimize(neg_ll, np.log(start), method="L-BFGS-B", options={"maxiter": 2000})
+        result = optimize.minimize(
+            neg_ll, np.log(start), method="L-BFGS-B", options={"maxiter": 2000}
+        )
     except (ValueError, FloatingPointError, OverflowError) as error:
         return None, False, str(error)
     ok = bool(result.success) and np.all(np.isfinite(result.x)) and np.isfinite(result.fun)
@@ -63,7 +82,7 @@ def _fit(neg_ll, start):
 
 def fit_bgnbd(x, t_x, T):
     """Fit BG/NBD; returns Fit with params r, alpha, a, b."""
-    x, t_x, T = (np.asarray(c, dtype=float) for c in (x, t_x, T))
+    x, t_x, T = _sample(*(np.asarray(c, dtype=float) for c in (x, t_x, T)))
     if x.size < MIN_CUSTOMERS or not np.any(x > 0):
         return Fit({}, 0.0, False, "too few customers or no repeat purchase")
     (ux, ut, uT), w = _compress(x, t_x, T)
@@ -89,7 +108,9 @@ def bgnbd_probability_alive(params, x, t_x, T):
     x, t_x, T = (np.asarray(c, dtype=float) for c in (x, t_x, T))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-        odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-300) * np.exp(np.minimum(log_ratio, 700)), 0.0)
+        odds = np.where(
+            x > 0, a / np.maximum(b + x - 1, 1e-300) * np.exp(np.minimum(log_ratio, 700)), 0.0
+        )
     return 1.0 / (1.0 + odds)
 
 
@@ -129,7 +150,7 @@ def fit_gamma_gamma(x, m):
     """Fit Gamma-Gamma on repeat buyers: x = repeat purchases, m = mean repeat value."""
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
     keep = (x > 0) & (m > 0)
-    x, m = x[keep], m[keep]
+    x, m = _sample(x[keep], m[keep])
     if x.size < MIN_REPEAT_BUYERS:
         return Fit({}, 0.0, False, "too few repeat buyers with a positive spend")
     scale = float(np.mean(m))
@@ -146,7 +167,9 @@ def fit_gamma_gamma(x, m):
     v *= scale
     ll = _gamma_gamma_ll(np.log([p, q, v]), x, m, np.ones_like(x))
     ok = ok and q > 1 and np.isfinite(ll)  # q <= 1: the expected spend has no finite mean
-    return Fit({"p": float(p), "q": float(q), "v": float(v)}, ll, bool(ok), message if q > 1 else "q <= 1")
+    return Fit(
+        {"p": float(p), "q": float(q), "v": float(v)}, ll, bool(ok), message if q > 1 else "q <= 1"
+    )
 
 
 def gamma_gamma_expected_value(params, x, m):

@@ -59,6 +59,10 @@ def test_gamma_gamma_shrinks_towards_population_mean():
 
 def test_discounted_clv_is_finite_and_discounted():
     args = (CDNOW, [2, 0], [30.43, 0.0], [38.86, 38.86], np.array([40.0, 35.0]))
-    plain = clv.discounted_clv(*args, horizon_months=12, annual_discount=0.0, units_per_month=30.4375 / 7)
-    discounted = clv.discounted_clv(*args, horizon_months=12, annual_discount=0.2, units_per_month=30.4375 / 7)
+    plain = clv.discounted_clv(
+        *args, horizon_months=12, annual_discount=0.0, units_per_month=30.4375 / 7
+    )
+    discounted = clv.discounted_clv(
+        *args, horizon_months=12, annual_discount=0.2, units_per_month=30.4375 / 7
+    )
     assert np.all(np.isfinite(plain)) and np.all(discounted < plain) and np.all(discounted > 0)

@@ -1,0 +1,448 @@
+import logging
+from datetime import timedelta
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..services import clv
+
+_logger = logging.getLogger(__name__)
+
+DAYS_PER_MONTH = 30.4375
+UNIT_DAYS = {"day": 1.0, "week": 7.0}
+CRON_POSITION = "crm_strategy.customer_value_position"
+
+
+def array_literal(values):
+    """A PostgreSQL array literal ('{1,2,3}'): parsed at once, where psycopg2's
+    ARRAY[...] expression costs the planner one node per element."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+class CrmCustomerValue(models.Model):
+    """RFM scores and lifetime value of one customer in one company.
+
+    A separate model keyed by (partner, company) rather than company-dependent
+    fields on res.partner: partners are usually shared between companies while
+    the purchases behind these numbers are not, and a plain table lets the
+    refresh upsert every customer in one statement, lets users group, pivot
+    and chart by segment, and carries its own multi-company rule.
+    Rows are written only by the refresh (`_refresh`), never by hand.
+    """
+
+    _name = "crm.customer.value"
+    _description = "Customer Value"
+    _order = "clv_total desc, id"
+    _rec_name = "partner_id"
+
+    # No index beyond the unique (partner, company) one: every row is rewritten at each
+    # refresh and each index makes that slower; segment counts scan the table anyway.
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    as_of_date = fields.Date("As of", readonly=True)
+    first_purchase_date = fields.Date(readonly=True)
+    last_purchase_date = fields.Date(readonly=True)
+    recency_days = fields.Integer("Recency (days)", aggregator="avg", readonly=True)
+    frequency = fields.Integer(
+        aggregator="avg",
+        readonly=True,
+        help="Days with a purchase; several orders on one day count once.",
+    )
+    monetary_total = fields.Monetary(
+        "Revenue", readonly=True, help="Untaxed, in company currency, net of refunds."
+    )
+    monetary_average = fields.Monetary("Average purchase", aggregator="avg", readonly=True)
+    margin_total = fields.Monetary(
+        "Margin", readonly=True, help="Filled when Sale Margin is installed."
+    )
+    r_score = fields.Integer("R", aggregator=None, readonly=True)
+    f_score = fields.Integer("F", aggregator=None, readonly=True)
+    m_score = fields.Integer("M", aggregator=None, readonly=True)
+    rfm_code = fields.Char("RFM", readonly=True)
+    segment_id = fields.Many2one("crm.rfm.segment", ondelete="set null", readonly=True)
+    segment_color = fields.Integer(related="segment_id.color")
+    expected_purchases = fields.Float(
+        digits=(16, 2),
+        aggregator="avg",
+        readonly=True,
+        help="Purchases expected over the CLV horizon.",
+    )
+    probability_alive = fields.Float(digits=(16, 3), aggregator="avg", readonly=True)
+    expected_order_value = fields.Monetary(aggregator="avg", readonly=True)
+    clv_predicted = fields.Monetary(
+        "Predicted CLV", readonly=True, help="Discounted value of future purchases."
+    )
+    clv_total = fields.Monetary(
+        "Lifetime value", readonly=True, help="Revenue to date plus predicted CLV."
+    )
+    clv_basis = fields.Selection(
+        [
+            ("model", "BG/NBD and Gamma-Gamma"),
+            ("model_own_average", "BG/NBD and the customer's own average"),
+            ("history", "Past purchase rate (too little history for a model)"),
+        ],
+        "Prediction basis",
+        readonly=True,
+    )
+
+    _sql_constraints = [
+        (
+            "partner_company_unique",
+            "UNIQUE(partner_id, company_id)",
+            "A customer has one value row per company.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Refresh
+    # ------------------------------------------------------------------
+    @api.model
+    def _refresh(self, company, as_of=None):
+        """Recompute every customer of `company` as of `as_of` (default today).
+
+        Set-based: one statement aggregates the purchases and scores R, F, M
+        and the segment into a scratch table, numpy fits and predicts on the
+        arrays, one statement writes the segment history and one upserts all
+        rows. Returns the crm.clv.fit record.
+        """
+        company.ensure_one()
+        as_of = as_of or fields.Date.context_today(self)
+        if as_of > fields.Date.context_today(self):
+            raise UserError(self.env._("The as-of date cannot be in the future."))
+        self.env["crm.rfm.segment"]._check_grid()
+        for model in (
+            "sale.order",
+            "account.move",
+            "res.partner",
+            "crm.customer.value",
+            "crm.rfm.segment",
+        ):
+            self.env[model].flush_model()
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS crm_value_scratch")
+        cr.execute(self._scratch_sql(company, as_of))
+        # A fresh temp table has no statistics: without them the joins below go nested-loop.
+        cr.execute("ANALYZE crm_value_scratch")
+        cr.execute(
+            SQL(
+                """
+                SELECT partner_id, %(as_of)s::date - first_day, %(as_of)s::date - last_day, n_tx,
+                       total::float8, COALESCE(repeat_mean, 0)::float8
+                  FROM crm_value_scratch
+                """,
+                as_of=as_of,
+            )
+        )
+        fit, predictions = self._predict(company, as_of, cr.fetchall())
+        self._write_history(company, as_of)
+        self._upsert(company, as_of, predictions)
+        cr.execute("DROP TABLE crm_value_scratch")
+        self.invalidate_model()
+        self.env["crm.customer.segment.history"].invalidate_model()
+        return fit
+
+    def _purchases_sql(self, company, as_of):
+        """Per commercial partner and day: untaxed amount (and margin) in company currency."""
+        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
+        if company.rfm_source == "invoice":
+            return SQL(
+                """
+                SELECT p.commercial_partner_id AS partner_id, m.invoice_date AS day,
+                       SUM(m.amount_untaxed_signed) AS amount, NULL::numeric AS margin,
+                       BOOL_OR(m.move_type = 'out_invoice') AS purchase
+                  FROM account_move m
+                  JOIN res_partner p ON p.id = m.partner_id
+                 WHERE m.company_id = %(company)s AND m.state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund') AND m.invoice_date <= %(as_of)s
+                 GROUP BY 1, 2
+                """,
+                company=company.id,
+                as_of=as_of,
+            )
+        has_margin = "margin" in self.env["sale.order"]._fields
+        margin = SQL("SUM(o.margin / o.currency_rate)") if has_margin else SQL("NULL::numeric")
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id, o.date_order::date AS day,
+                   SUM(o.amount_untaxed / o.currency_rate) AS amount, %(margin)s AS margin,
+                   TRUE AS purchase
+              FROM sale_order o
+              JOIN res_partner p ON p.id = o.partner_id
+             WHERE o.company_id = %(company)s AND o.state = 'sale' AND o.date_order < %(end)s
+               AND o.currency_rate > 0
+             GROUP BY 1, 2
+            """,
+            margin=margin,
+            company=company.id,
+            end=end,
+        )
+
+    def _scratch_sql(self, company, as_of):
+        """Customers (a day with a purchase), their R/F/M numbers, scores and segment.
+
+        A purchase is a day with a confirmed order, or with a posted invoice;
+        a day with only refunds is not: it lowers the revenue but counts neither
+        in frequency nor in recency.
+        Scores: 1 + 5 * (customers strictly below) / customers, so ties share a score.
+        """
+        return SQL(
+            """
+            CREATE TEMP TABLE crm_value_scratch AS
+            WITH days AS (%(purchases)s),
+            customers AS (
+                SELECT partner_id,
+                       MIN(day) FILTER (WHERE purchase) AS first_day,
+                       MAX(day) FILTER (WHERE purchase) AS last_day,
+                       COUNT(*) FILTER (WHERE purchase) AS n_tx,
+                       SUM(amount) AS total,
+                       SUM(margin) AS margin,
+                       SUM(amount) FILTER (WHERE purchase) AS purchase_total,
+                       (ARRAY_AGG(amount ORDER BY day) FILTER (WHERE purchase))[1] AS first_amount
+                  FROM days
+                 GROUP BY partner_id
+                HAVING BOOL_OR(purchase)
+            ),
+            scored AS (
+                SELECT c.*, %(as_of)s::date - c.last_day AS recency,
+                       CASE WHEN c.n_tx > 1
+                            THEN (c.purchase_total - c.first_amount) / (c.n_tx - 1) END
+                           AS repeat_mean,
+                       1 + 5 * (RANK() OVER (ORDER BY %(as_of)s::date - c.last_day DESC) - 1)
+                           / COUNT(*) OVER () AS r_score,
+                       1 + 5 * (RANK() OVER (ORDER BY c.n_tx) - 1) / COUNT(*) OVER () AS f_score,
+                       1 + 5 * (RANK() OVER (ORDER BY c.total) - 1) / COUNT(*) OVER () AS m_score
+                  FROM customers c
+            )
+            SELECT s.*, seg.id AS segment_id
+              FROM scored s
+              LEFT JOIN crm_rfm_segment seg
+                ON seg.active AND s.r_score BETWEEN seg.r_min AND seg.r_max
+               AND s.f_score BETWEEN seg.f_min AND seg.f_max
+            """,
+            purchases=self._purchases_sql(company, as_of),
+            as_of=as_of,
+        )
+
+    def _predict(self, company, as_of, rows):
+        """Fit both models on the company's customers and predict; store the fit."""
+        unit = UNIT_DAYS[company.clv_time_unit]
+        horizon = max(company.clv_horizon_months, 0)
+        discount = max(company.clv_discount_rate, 0.0) / 100.0
+        n = len(rows)
+        columns = np.array(rows, dtype=float).reshape(n, 6).T
+        partner_ids = columns[0].astype(np.int64)
+        first, last, n_tx, total, repeat_mean = columns[1:]
+        x, T, t_x = n_tx - 1, first / unit, (first - last) / unit
+
+        bgnbd = clv.fit_bgnbd(x, t_x, T)
+        gamma = clv.fit_gamma_gamma(x, repeat_mean)
+        own_average = np.where(total > 0, total / np.maximum(n_tx, 1), 0.0)
+        if gamma.converged:
+            order_value = clv.gamma_gamma_expected_value(gamma.params, x, repeat_mean)
+        else:
+            order_value = own_average
+        # Customers whose refunds outweigh their purchases are worth nothing more.
+        order_value = np.where(total > 0, order_value, 0.0)
+        horizon_units = horizon * DAYS_PER_MONTH / unit
+        if bgnbd.converged:
+            expected = clv.bgnbd_expected_purchases(bgnbd.params, x, t_x, T, horizon_units)
+            alive = clv.bgnbd_probability_alive(bgnbd.params, x, t_x, T)
+            predicted = clv.discounted_clv(
+                bgnbd.params, x, t_x, T, order_value, horizon, discount, DAYS_PER_MONTH / unit
+            )
+            basis = np.full(n, "model" if gamma.converged else "model_own_average", dtype=object)
+        else:
+            # Too little history: extrapolate each customer's past rate of purchase.
+            rate = n_tx / np.maximum(first + 1, 1) * unit
+            expected = rate * horizon_units
+            alive = np.zeros(n)
+            monthly = (1 + discount) ** (1 / 12) - 1
+            predicted = expected * order_value / (1 + monthly) ** (horizon / 2)
+            basis = np.full(n, "history", dtype=object)
+        predictions = {
+            "partner_id": partner_ids.tolist(),
+            "expected_purchases": np.nan_to_num(expected).round(4).tolist(),
+            "probability_alive": np.nan_to_num(alive).round(4).tolist(),
+            "expected_order_value": np.nan_to_num(order_value).round(2).tolist(),
+            "clv_predicted": np.nan_to_num(predicted).round(2).tolist(),
+            "clv_basis": basis.tolist(),
+        }
+        messages = [
+            f"{name}: {fit.message}" for name, fit in (("BG/NBD", bgnbd), ("Gamma-Gamma", gamma))
+        ]
+        fit = (
+            self.env["crm.clv.fit"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "as_of_date": as_of,
+                    "time_unit": company.clv_time_unit,
+                    "customer_count": n,
+                    "repeat_buyer_count": int(np.sum(x > 0)),
+                    "bgnbd_converged": bgnbd.converged,
+                    "bgnbd_log_likelihood": bgnbd.log_likelihood,
+                    "gamma_gamma_converged": gamma.converged,
+                    "gamma_gamma_log_likelihood": gamma.log_likelihood,
+                    "message": "\n".join(messages),
+                    **bgnbd.params,
+                    **gamma.params,
+                }
+            )
+        )
+        if not bgnbd.converged:
+            _logger.info("crm_strategy: no BG/NBD fit for %s (%s)", company.name, bgnbd.message)
+        return fit, predictions
+
+    def _write_history(self, company, as_of):
+        """Record segment changes, and schedule the segments' entry activities."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                WITH moves AS (
+                    SELECT COALESCE(s.partner_id, v.partner_id) AS partner_id,
+                           v.segment_id AS from_segment_id, s.segment_id AS to_segment_id
+                      FROM crm_value_scratch s
+                      FULL JOIN (SELECT partner_id, segment_id FROM crm_customer_value
+                                  WHERE company_id = %(company)s) v ON v.partner_id = s.partner_id
+                     WHERE s.segment_id IS DISTINCT FROM v.segment_id
+                )
+                INSERT INTO crm_customer_segment_history
+                       (partner_id, company_id, date, from_segment_id, to_segment_id,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT partner_id, %(company)s, %(as_of)s, from_segment_id, to_segment_id,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM moves
+                RETURNING partner_id, from_segment_id, to_segment_id
+                """,
+                company=company.id,
+                as_of=as_of,
+                uid=self.env.uid,
+            )
+        )
+        entries = [(partner, to) for partner, from_, to in cr.fetchall() if from_ and to]
+        self._schedule_entry_activities(company, entries)
+
+    def _schedule_entry_activities(self, company, entries):
+        segments = self.env["crm.rfm.segment"].search([("activity_type_id", "!=", False)])
+        if not segments or not entries:
+            return
+        by_segment = {segment.id: segment for segment in segments}
+        entries = [(partner, by_segment[to]) for partner, to in entries if to in by_segment]
+        partners = self.env["res.partner"].browse([partner for partner, _segment in entries])
+        salesperson = {p.id: p.user_id for p in partners}
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": partner,
+                "activity_type_id": segment.activity_type_id.id,
+                "summary": segment.activity_summary or segment.name,
+                "note": segment.recommended_action,
+                "user_id": salesperson[partner].id,
+                "date_deadline": segment.activity_type_id._get_date_deadline(),
+            }
+            for partner, segment in entries
+            # Only customers with a salesperson: an activity needs someone to do it.
+            if salesperson[partner] and company in salesperson[partner].company_ids
+        ]
+        self.env["mail.activity"].sudo().create(vals_list)
+
+    def _upsert(self, company, as_of, predictions):
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM crm_customer_value v
+                 WHERE v.company_id = %(company)s
+                   AND NOT EXISTS (SELECT 1 FROM crm_value_scratch s
+                                    WHERE s.partner_id = v.partner_id)
+                """,
+                company=company.id,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_customer_value AS v
+                       (partner_id, company_id, as_of_date, first_purchase_date, last_purchase_date,
+                        recency_days, frequency, monetary_total, monetary_average, margin_total,
+                        r_score, f_score, m_score, rfm_code, segment_id, expected_purchases,
+                        probability_alive, expected_order_value, clv_predicted, clv_total,
+                        clv_basis,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT s.partner_id, %(company)s, %(as_of)s, s.first_day, s.last_day,
+                       s.recency, s.n_tx, s.total, s.total / s.n_tx, s.margin,
+                       s.r_score, s.f_score, s.m_score, CONCAT(s.r_score, s.f_score, s.m_score),
+                       s.segment_id, p.expected, p.alive, p.order_value, p.predicted,
+                       s.total + p.predicted, p.basis,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM crm_value_scratch s
+                  JOIN UNNEST(%(partners)s::int[], %(expected)s::float8[], %(alive)s::float8[],
+                              %(order_value)s::float8[], %(predicted)s::float8[],
+                              %(basis)s::varchar[])
+                       AS p(partner_id, expected, alive, order_value, predicted, basis)
+                    ON p.partner_id = s.partner_id
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                       as_of_date = EXCLUDED.as_of_date,
+                       first_purchase_date = EXCLUDED.first_purchase_date,
+                       last_purchase_date = EXCLUDED.last_purchase_date,
+                       recency_days = EXCLUDED.recency_days,
+                       frequency = EXCLUDED.frequency,
+                       monetary_total = EXCLUDED.monetary_total,
+                       monetary_average = EXCLUDED.monetary_average,
+                       margin_total = EXCLUDED.margin_total,
+                       r_score = EXCLUDED.r_score,
+                       f_score = EXCLUDED.f_score,
+                       m_score = EXCLUDED.m_score,
+                       rfm_code = EXCLUDED.rfm_code,
+                       segment_id = EXCLUDED.segment_id,
+                       expected_purchases = EXCLUDED.expected_purchases,
+                       probability_alive = EXCLUDED.probability_alive,
+                       expected_order_value = EXCLUDED.expected_order_value,
+                       clv_predicted = EXCLUDED.clv_predicted,
+                       clv_total = EXCLUDED.clv_total,
+                       clv_basis = EXCLUDED.clv_basis,
+                       write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date
+                """,
+                company=company.id,
+                as_of=as_of,
+                uid=self.env.uid,
+                partners=array_literal(predictions["partner_id"]),
+                expected=array_literal(predictions["expected_purchases"]),
+                alive=array_literal(predictions["probability_alive"]),
+                order_value=array_literal(predictions["expected_order_value"]),
+                predicted=array_literal(predictions["clv_predicted"]),
+                basis=array_literal(predictions["clv_basis"]),
+            )
+        )
+
+    @api.model
+    def _cron_refresh(self):
+        """Nightly: one company per call (a fit needs all of a company's customers at once)."""
+        ICP = self.env["ir.config_parameter"].sudo()
+        last_id = int(ICP.get_param(CRON_POSITION) or 0)
+        companies = self.env["res.company"].sudo().search([("id", ">", last_id)], order="id")
+        if not companies:
+            ICP.set_param(CRON_POSITION, 0)
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return
+        company = companies[0]
+        self.sudo()._refresh(company)
+        remaining = len(companies) - 1
+        ICP.set_param(CRON_POSITION, company.id if remaining else 0)
+        self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+
+    @api.model
+    def _check_refresh_rights(self):
+        if not self.env.user.has_group("crm_strategy.group_crm_strategy_manager"):
+            raise ValidationError(
+                self.env._("Only strategy managers can refresh RFM and lifetime values.")
+            )

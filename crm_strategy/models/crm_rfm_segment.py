@@ -1,0 +1,108 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services.rfm import find_cell_conflicts
+
+
+class CrmRfmSegment(models.Model):
+    """A named block of the 5x5 grid of Recency and Frequency scores.
+
+    Segments are shared by all companies: they define the method, each
+    company's customers fall into them by their own scores. Together the active
+    segments must cover every (R, F) cell exactly once, so every customer gets
+    exactly one segment.
+    """
+
+    _name = "crm.rfm.segment"
+    _description = "RFM Segment"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    description = fields.Text(translate=True)
+    recommended_action = fields.Text(translate=True)
+    r_min = fields.Integer("Recency from", required=True, default=1)
+    r_max = fields.Integer("Recency to", required=True, default=5)
+    f_min = fields.Integer("Frequency from", required=True, default=1)
+    f_max = fields.Integer("Frequency to", required=True, default=5)
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity on entry",
+        help="Schedule this activity for the customer's salesperson when a customer moves into "
+        "this segment from another one.",
+    )
+    activity_summary = fields.Char(translate=True)
+    customer_count = fields.Integer("Customers", compute="_compute_numbers")
+    revenue = fields.Monetary(compute="_compute_numbers", currency_field="currency_id")
+    average_clv = fields.Monetary(
+        "Average CLV", compute="_compute_numbers", currency_field="currency_id"
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_numbers")
+
+    _sql_constraints = [
+        (
+            "score_ranges",
+            "CHECK(r_min BETWEEN 1 AND 5 AND r_max BETWEEN 1 AND 5 AND f_min BETWEEN 1 AND 5 "
+            "AND f_max BETWEEN 1 AND 5 AND r_min <= r_max AND f_min <= f_max)",
+            "Score ranges go from 1 to 5, and 'from' cannot exceed 'to'.",
+        ),
+    ]
+
+    @api.depends_context("company")
+    def _compute_numbers(self):
+        groups = self.env["crm.customer.value"]._read_group(
+            [("segment_id", "in", self.ids), ("company_id", "=", self.env.company.id)],
+            ["segment_id"],
+            ["__count", "monetary_total:sum", "clv_total:avg"],
+        )
+        numbers = {segment.id: (count, revenue, clv) for segment, count, revenue, clv in groups}
+        for segment in self:
+            segment.customer_count, segment.revenue, segment.average_clv = numbers.get(
+                segment.id, (0, 0.0, 0.0)
+            )
+            segment.currency_id = self.env.company.currency_id
+
+    @api.constrains("active", "r_min", "r_max", "f_min", "f_max")
+    def _check_grid_coverage(self):
+        # Data files create segments one at a time; they check the whole grid once at the end.
+        if not self.env.context.get("install_filename"):
+            self._check_grid()
+
+    def _check_grid(self):
+        segments = self.with_context(active_test=True).search([])  # pylint: disable=no-search-all  # a dozen rows
+        ranges = [(s.name, s.r_min, s.r_max, s.f_min, s.f_max) for s in segments]
+        gaps, overlaps = find_cell_conflicts(ranges)
+        problems = []
+        if overlaps:
+            problems += [
+                self.env._("R%(r)s F%(f)s is in %(names)s", r=r, f=f, names=", ".join(names))
+                for (r, f), names in sorted(overlaps.items())
+            ]
+        if gaps:
+            cells = ", ".join(f"R{r} F{f}" for r, f in gaps)
+            problems.append(self.env._("No segment covers %(cells)s", cells=cells))
+        if problems:
+            raise ValidationError(
+                self.env._(
+                    "Every pair of Recency and Frequency scores must belong to exactly one "
+                    "active segment.\n%(problems)s",
+                    problems="\n".join(problems),
+                )
+            )
+
+    def unlink(self):
+        result = super().unlink()
+        self._check_grid()
+        return result
+
+    def action_view_customers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_strategy.crm_customer_value_action"
+        )
+        action["domain"] = [("segment_id", "=", self.id)]
+        action["context"] = {}  # one segment: no need to group by segment
+        action["display_name"] = self.name
+        return action

@@ -1,0 +1,299 @@
+import math
+from datetime import date, timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, freeze_time, tagged
+
+from .customer_value_common import CustomerValueCase
+
+AS_OF = date(2025, 6, 30)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerValue(CustomerValueCase):
+    """Five customers whose R, F, M scores and segments are worked out by hand."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._create_five_customers()
+
+    def test_scores_codes_and_segments(self):
+        self._refresh(AS_OF)
+        expected = {
+            # partner: (recency, frequency, revenue, code, segment)
+            self.acme: (5, 2, 300.0, "443", "Loyal Customers"),
+            self.bob: (171, 1, 50.0, "112", "Lost"),
+            self.cleo: (29, 4, 400.0, "354", "Loyal Customers"),
+            self.dora: (1, 1, 1000.0, "515", "New Customers"),
+            self.eli: (149, 1, 30.0, "211", "Hibernating"),
+        }
+        for partner, (recency, frequency, revenue, code, segment) in expected.items():
+            value = self._value(partner)
+            self.assertEqual(
+                (
+                    value.recency_days,
+                    value.frequency,
+                    value.monetary_total,
+                    value.rfm_code,
+                    value.segment_id.name,
+                ),
+                (recency, frequency, revenue, code, segment),
+                partner.name,
+            )
+            self.assertEqual(value.as_of_date, AS_OF)
+        self.assertEqual(self._value(self.cleo).first_purchase_date, date(2025, 3, 1))
+        self.assertEqual(self._value(self.cleo).monetary_average, 100.0)
+
+    def test_contacts_roll_up_and_partner_shows_company_value(self):
+        self._refresh(AS_OF)
+        self.assertFalse(self._value(self.acme_buyer), "a contact's orders count for its company")
+        buyer = self.acme_buyer.with_user(self.rep)
+        self.assertEqual(buyer.rfm_segment_id.name, "Loyal Customers")
+        self.assertEqual(buyer.rfm_code, "443")
+        self.assertEqual(buyer.clv_total, self._value(self.acme).clv_total)
+        loyal = self.env["res.partner"].search(
+            [("rfm_segment_id", "=", self.segments["Loyal Customers"].id)]
+        )
+        self.assertEqual(
+            loyal & (self.acme | self.acme_buyer | self.cleo),
+            self.acme | self.acme_buyer | self.cleo,
+        )
+
+    def test_customer_without_orders_has_no_value(self):
+        self._refresh(AS_OF)
+        self.assertFalse(self._value(self.nobody))
+        self.assertFalse(self.nobody.rfm_segment_id)
+        without = self.env["res.partner"].search(
+            [("rfm_segment_id", "=", False), ("id", "=", self.nobody.id)]
+        )
+        self.assertEqual(without, self.nobody)
+
+    def test_too_little_history_falls_back_without_nan(self):
+        fit = self._refresh(AS_OF)
+        self.assertFalse(fit.bgnbd_converged, "five customers are too few for a model")
+        for value in self.env["crm.customer.value"].search([("company_id", "=", self.company.id)]):
+            self.assertEqual(value.clv_basis, "history")
+            for number in (
+                value.clv_predicted,
+                value.expected_purchases,
+                value.probability_alive,
+                value.clv_total,
+            ):
+                self.assertTrue(math.isfinite(number))
+            self.assertGreaterEqual(value.clv_predicted, 0.0)
+            self.assertGreaterEqual(value.clv_total, value.monetary_total)
+
+    def test_one_time_buyers_only_cannot_be_fitted(self):
+        shop = self.env["res.company"].create({"name": "One-off Shop"})
+        partners = self.env["res.partner"].create([{"name": f"Once {i}"} for i in range(30)])
+        self._orders(
+            [(p, AS_OF - timedelta(days=i), 10.0 + i) for i, p in enumerate(partners)],
+            company_id=shop.id,
+        )
+        fit = self._refresh(AS_OF, shop)
+        self.assertEqual(fit.customer_count, 30)
+        self.assertFalse(fit.bgnbd_converged)
+        self.assertIn("no repeat purchase", fit.message)
+        value = self._value(partners[0], shop)
+        self.assertEqual(value.clv_basis, "history")
+        self.assertTrue(math.isfinite(value.clv_predicted) and value.clv_predicted > 0)
+
+    def test_archived_customers_keep_their_scores(self):
+        self.cleo.active = False
+        self._refresh(AS_OF)
+        self.assertEqual(
+            self._value(self.cleo).rfm_code, "354", "an archived customer still bought"
+        )
+
+    def test_cancelled_quotations_and_future_orders_do_not_count(self):
+        late = self._orders([(self.bob, AS_OF + timedelta(days=3), 500.0)])
+        quotation = self.env["sale.order"].create(self._order_vals(self.bob, AS_OF, 700.0))
+        cancelled = self._orders([(self.bob, AS_OF, 900.0)])
+        cancelled.write({"state": "cancel"})
+        self._refresh(AS_OF)
+        self.assertEqual(self._value(self.bob).monetary_total, 50.0)
+        self.assertEqual(quotation.state, "draft")
+        self.assertTrue(late)
+        with freeze_time(AS_OF), self.assertRaisesRegex(UserError, "future"):
+            self._refresh(AS_OF + timedelta(days=1))
+
+    def test_other_currency_is_converted_and_other_company_kept_apart(self):
+        other_currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search(
+                [("id", "!=", self.company.currency_id.id), ("name", "in", ("EUR", "USD"))], limit=1
+            )
+        )
+        other_currency.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": other_currency.id,
+                "name": date(2025, 1, 1),
+                "rate": 2.0,
+                "company_id": self.company.id,
+            }
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Foreign", "currency_id": other_currency.id}
+        )
+        self._orders([(self.bob, date(2025, 6, 28), 300.0)], pricelist_id=pricelist.id)
+
+        company2 = self.env["res.company"].create({"name": "Other Co"})
+        self.env["sale.order"].with_company(company2).create(
+            self._order_vals(self.bob, date(2025, 6, 29), 5000.0, company_id=company2.id)
+        ).write({"state": "sale"})
+
+        self._refresh(AS_OF)
+        bob = self._value(self.bob)
+        self.assertAlmostEqual(
+            bob.monetary_total, 50.0 + 150.0, places=2, msg="300 at 2 per unit is 150"
+        )
+        self.assertEqual(bob.frequency, 2)
+        self.assertFalse(
+            self._value(self.bob, company2), "refreshing one company leaves the others alone"
+        )
+        self._refresh(AS_OF, company2)
+        self.assertEqual(self._value(self.bob, company2).monetary_total, 5000.0)
+        self.assertEqual(self._value(self.bob).monetary_total, 200.0)
+
+    def test_invoices_net_of_refunds_larger_than_sales(self):
+        self.company.rfm_source = "invoice"
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.company.id)], limit=1
+        )
+
+        def move(move_type, day, amount):
+            return {
+                "move_type": move_type,
+                "partner_id": self.bob.id,
+                "invoice_date": day,
+                "journal_id": journal.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": self.product.id, "price_unit": amount, "tax_ids": False}
+                    )
+                ],
+            }
+
+        moves = self.env["account.move"].create(
+            [
+                move("out_invoice", date(2025, 3, 1), 100.0),
+                move("out_invoice", date(2025, 4, 1), 40.0),
+                move("out_refund", date(2025, 5, 1), 180.0),
+            ]
+        )
+        moves.action_post()
+        self._refresh(AS_OF)
+        bob = self._value(self.bob)
+        self.assertEqual(
+            bob.monetary_total, -40.0, "refunds larger than sales give a negative revenue"
+        )
+        self.assertEqual(bob.frequency, 2, "a refund is not a purchase")
+        self.assertEqual(bob.last_purchase_date, date(2025, 4, 1))
+        self.assertEqual(bob.m_score, 1)
+        self.assertEqual((bob.expected_order_value, bob.clv_predicted), (0.0, 0.0))
+        self.assertFalse(
+            self._value(self.cleo), "sale orders do not count when invoices are the source"
+        )
+
+    def test_segment_change_is_recorded_and_schedules_activity(self):
+        self.cleo.user_id = self.rep
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.segments["Can't Lose Them"].write(
+            {"activity_type_id": todo.id, "activity_summary": "Win Cleo back"}
+        )
+        self._refresh(AS_OF)
+        self.assertEqual(
+            self.cleo.customer_segment_history_ids.to_segment_id.name, "Loyal Customers"
+        )
+        self._orders([(self.bob, date(2025, 12, 30), 80.0)])
+        self._refresh(date(2025, 12, 31))
+        moves = {
+            partner: (
+                self._value(partner).segment_id.name,
+                partner.customer_segment_history_ids[0].from_segment_id.name,
+            )
+            for partner in (self.acme, self.bob, self.cleo, self.dora, self.eli)
+        }
+        self.assertEqual(
+            moves,
+            {
+                self.acme: ("Need Attention", "Loyal Customers"),
+                self.bob: ("Potential Loyalists", "Lost"),
+                self.cleo: ("Can't Lose Them", "Loyal Customers"),
+                self.dora: ("Promising", "New Customers"),
+                self.eli: ("Lost", "Hibernating"),
+            },
+        )
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("summary", "=", "Win Cleo back")]
+        )
+        self.assertEqual(activities.mapped("res_id"), [self.cleo.id])
+        self.assertEqual(activities.user_id, self.rep)
+
+    def test_segment_overview_numbers(self):
+        self._refresh(AS_OF)
+        loyal = self.segments["Loyal Customers"].with_user(self.rep)
+        self.assertEqual((loyal.customer_count, loyal.revenue), (2, 700.0))
+        self.assertGreaterEqual(loyal.average_clv, 350.0)
+
+    def test_segment_grid_refuses_gaps_and_overlaps(self):
+        champions, lost = self.segments["Champions"], self.segments["Lost"]
+        with self.assertRaisesRegex(ValidationError, "R4 F4 is in"):
+            champions.r_min = 4
+        with self.assertRaisesRegex(ValidationError, "No segment covers R1 F1, R1 F2"):
+            lost.active = False
+        with self.assertRaisesRegex(ValidationError, "No segment covers"):
+            lost.unlink()
+        with self.assertRaises(ValidationError):
+            self.env["crm.rfm.segment"].create({"name": "Everyone"})
+        champions.name = "Stars"
+        self.assertEqual(champions.name, "Stars")
+
+    def test_rights(self):
+        self._refresh(AS_OF)
+        value = self._value(self.cleo)
+        self.assertEqual(value.with_user(self.rep).rfm_code, "354")
+        with self.assertRaises(AccessError):
+            value.with_user(self.rep).write({"rfm_code": "555"})
+        with self.assertRaises(AccessError):
+            value.with_user(self.outsider).read(["rfm_code"])
+        with self.assertRaises(AccessError):
+            self.env["crm.customer.value.refresh"].with_user(self.rep).create({})
+        with self.assertRaises(AccessError):
+            self.segments["Lost"].with_user(self.rep).write({"name": "Gone"})
+
+    def test_manager_refreshes_from_the_wizard(self):
+        with freeze_time(AS_OF):
+            wizard = Form(self.env["crm.customer.value.refresh"].with_user(self.manager))
+            wizard.as_of_date = date(2025, 6, 1)
+            action = wizard.save().action_refresh()
+        self.assertEqual(action["res_model"], "crm.customer.value")
+        self.assertEqual(self._value(self.cleo).as_of_date, date(2025, 6, 1))
+        self.assertFalse(self._value(self.dora), "Dora bought after the as-of date")
+        fits = (
+            self.env["crm.clv.fit"]
+            .with_user(self.manager)
+            .search([("company_id", "=", self.company.id)])
+        )
+        self.assertEqual(fits[0].customer_count, 3)
+        self.assertFalse(self._value(self.acme), "Acme's purchases all came later")
+
+    def test_cron_refreshes_one_company_per_run(self):
+        company2 = self.env["res.company"].create({"name": "Second Co"})
+        self.env["sale.order"].with_company(company2).create(
+            self._order_vals(self.eli, date(2025, 6, 29), 70.0, company_id=company2.id)
+        ).write({"state": "sale"})
+        companies = self.env["res.company"].search([])
+        Value = self.env["crm.customer.value"]
+        with freeze_time(AS_OF):
+            for _company in companies:
+                Value._cron_refresh()
+        self.assertEqual(self._value(self.cleo).as_of_date, AS_OF)
+        self.assertEqual(self._value(self.eli, company2).monetary_total, 70.0)
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param("crm_strategy.customer_value_position"), "0"
+        )
