@@ -158,6 +158,12 @@ class CrmPersona(models.Model):
     average_sales_cycle = fields.Float(
         "Average Sales Cycle (days)", compute="_compute_numbers", digits=(16, 1)
     )
+    average_clv = fields.Monetary(
+        "Average Lifetime Value",
+        compute="_compute_numbers",
+        currency_field="currency_id",
+        help="Average lifetime value of the persona's customers in the current company.",
+    )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
 
     _sql_constraints = [
@@ -188,6 +194,7 @@ class CrmPersona(models.Model):
             "revenue_won": 0.0,
             "average_deal_size": 0.0,
             "average_sales_cycle": 0.0,
+            "average_clv": 0.0,
         }
         real = self.filtered("id")
         (self - real).update(figures)
@@ -226,11 +233,35 @@ class CrmPersona(models.Model):
             ["__count"],
         ):
             values[persona.id]["lost_count"] = count
+        for persona_id, average_clv in self._average_clv(real):
+            values[persona_id]["average_clv"] = average_clv
         for persona in real:
             vals = values[persona.id]
             closed = vals["won_count"] + vals["lost_count"]
             vals["win_rate"] = 100.0 * vals["won_count"] / closed if closed else 0.0
             persona.update(vals)
+
+    def _average_clv(self, personas):
+        """(persona id, average CLV) from the customer values the user may read."""
+        values = self.env["crm.customer.value"]._search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("partner_id.persona_id", "in", personas.ids),
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.persona_id, AVG(v.clv_total)
+                  FROM crm_customer_value v
+                  JOIN res_partner p ON p.id = v.partner_id
+                 WHERE v.id IN %s
+                 GROUP BY p.persona_id
+                """,
+                values.subselect(),
+            )
+        )
+        return self.env.cr.fetchall()
 
     @api.constrains("age_min", "age_max")
     def _check_age_range(self):

@@ -234,8 +234,12 @@ class TestCustomerValue(CustomerValueCase):
         self.assertEqual(activities.mapped("res_id"), [self.cleo.id])
         self.assertEqual(activities.user_id, self.rep)
 
-    def test_segment_overview_numbers(self):
+    def test_segment_and_persona_numbers(self):
+        persona = self.env["crm.persona"].create({"name": "Steady buyer"})
+        (self.cleo | self.bob).write({"persona_id": persona.id, "persona_manual": True})
         self._refresh(AS_OF)
+        average = (self._value(self.cleo).clv_total + self._value(self.bob).clv_total) / 2
+        self.assertAlmostEqual(persona.with_user(self.rep).average_clv, average, places=2)
         loyal = self.segments["Loyal Customers"].with_user(self.rep)
         self.assertEqual((loyal.customer_count, loyal.revenue), (2, 700.0))
         self.assertGreaterEqual(loyal.average_clv, 350.0)
@@ -252,6 +256,29 @@ class TestCustomerValue(CustomerValueCase):
             self.env["crm.rfm.segment"].create({"name": "Everyone"})
         champions.name = "Stars"
         self.assertEqual(champions.name, "Stars")
+
+    def _edit_map(self, ranges):
+        wizard = Form(self.env["crm.rfm.segment.map"].with_user(self.manager))
+        for index in range(len(wizard.line_ids)):
+            with wizard.line_ids.edit(index) as line:
+                for name, value in ranges.get(line.segment_id.name, {}).items():
+                    setattr(line, name, value)
+        return wizard.save()
+
+    def test_segment_map_moves_cells_between_segments_at_once(self):
+        champions, loyal = self.segments["Champions"], self.segments["Loyal Customers"]
+        overlapping = self._edit_map({"Champions": {"r_min": 4}})
+        with self.assertRaisesRegex(ValidationError, "R4 F4 is in"):
+            overlapping.action_apply()
+        self.env.invalidate_all()
+        self.assertEqual(champions.r_min, 5, "a refused map changes nothing")
+
+        self._edit_map({"Champions": {"r_min": 4}, "Loyal Customers": {"r_max": 3}}).action_apply()
+        self.assertEqual((champions.r_min, loyal.r_max), (4, 3))
+        self._refresh(AS_OF)
+        self.assertEqual(
+            self._value(self.acme).segment_id, champions, "Acme (R4 F4) is a champion now"
+        )
 
     def test_rights(self):
         self._refresh(AS_OF)
