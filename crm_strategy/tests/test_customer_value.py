@@ -70,6 +70,19 @@ class TestCustomerValue(CustomerValueCase):
         )
         self.assertEqual(without, self.nobody)
 
+    def test_free_orders_count_as_purchases_worth_nothing(self):
+        sample = self.env["res.partner"].create({"name": "Free Sample"})
+        self._orders([(sample, date(2025, 6, 10), 0.0)])
+        self._refresh(AS_OF)
+        value = self._value(sample)
+        self.assertEqual((value.frequency, value.monetary_total, value.m_score), (1, 0.0, 1))
+        self.assertEqual((value.expected_order_value, value.clv_predicted), (0.0, 0.0))
+        orders = self.env["sale.order"].search([("partner_id", "=", self.cleo.id)])
+        if "margin" in orders._fields:  # Sale Margin installed
+            self.assertEqual(self._value(self.cleo).margin_total, sum(orders.mapped("margin")))
+        else:
+            self.assertFalse(self._value(self.cleo).margin_total)
+
     def test_too_little_history_falls_back_without_nan(self):
         fit = self._refresh(AS_OF)
         self.assertFalse(fit.bgnbd_converged, "five customers are too few for a model")
