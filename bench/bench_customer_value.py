@@ -230,12 +230,20 @@ def main():
     parser.add_argument("--db", default="bench_customer_value")
     parser.add_argument("--template", default=os.environ.get("BENCH_TEMPLATE"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep")
     args = parser.parse_args()
 
-    create_db(args)
+    if not args.reuse:
+        create_db(args)
     cr, env = open_env(args.db)
     try:
-        orders = build_data(cr, env, args)
+        if args.reuse:
+            cr.execute("DELETE FROM crm_customer_value; DELETE FROM crm_customer_segment_history")
+            cr.execute("SELECT COUNT(*) FROM sale_order WHERE name LIKE 'BENCH/%%'")
+            orders = cr.fetchone()[0]
+            cr.commit()
+        else:
+            orders = build_data(cr, env, args)
         results = {"customers": args.customers, "orders": orders, **bench(cr, env, args)}
     finally:
         cr.close()
