@@ -74,8 +74,11 @@ class CrmRfmSegment(models.Model):
         ):
             self._check_grid()
 
-    def _check_grid(self):
+    def _check_grid(self, without=None):
+        """Refuse gaps and overlaps among the active segments (`without` those about to go)."""
         segments = self.with_context(active_test=True).search([])  # pylint: disable=no-search-all  # a dozen rows
+        if without:
+            segments -= without
         ranges = [(s.name, s.r_min, s.r_max, s.f_min, s.f_max) for s in segments]
         gaps, overlaps = find_cell_conflicts(ranges)
         problems = []
@@ -97,10 +100,9 @@ class CrmRfmSegment(models.Model):
                 )
             )
 
-    def unlink(self):
-        result = super().unlink()
-        self._check_grid()
-        return result
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_grid_gap(self):
+        self._check_grid(without=self)
 
     def action_view_customers(self):
         self.ensure_one()
