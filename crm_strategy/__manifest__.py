@@ -14,6 +14,8 @@
         "sale_crm",
         # the points ledger builds on loyalty programs and cards
         "loyalty",
+        # points earned and spent on sale orders go through the ledger
+        "sale_loyalty",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
@@ -34,6 +36,9 @@
         "views/res_partner_views.xml",
         "views/res_partner_scoring_views.xml",
         "views/crm_lifecycle_funnel_report_views.xml",
+        "data/crm_loyalty_cron.xml",
+        "views/crm_loyalty_ledger_views.xml",
+        "views/loyalty_card_views.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [

@@ -12,3 +12,12 @@ from . import res_partner
 from . import res_partner_scoring
 from . import crm_lead
 from . import crm_lead_scoring
+from . import crm_loyalty_tier
+from . import crm_loyalty_tier_history
+from . import crm_loyalty_ledger
+from . import loyalty_program
+from . import loyalty_card
+from . import res_partner_loyalty
+from . import sale_order
+from . import account_move
+from . import sale_order_line
