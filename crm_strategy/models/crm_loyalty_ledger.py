@@ -2,8 +2,8 @@
 
 Why a new model rather than ``loyalty.history``: Odoo's history rows are informational, editable
 by salespeople, deleted with their card (``ondelete='cascade'``) and deleted by ``sale_loyalty``
-when an order is cancelled; they hold ``issued``/``used`` pairs without a running balance. Changing those
-semantics would break ``sale_loyalty`` and the portal. The ledger lives next to it: append-only,
+when an order is cancelled; they hold ``issued``/``used`` pairs without a running balance.
+Changing those semantics would break ``sale_loyalty`` and the portal. The ledger lives next to it: append-only,
 signed points, balance after each entry, expiry lots, pending/posted state. ``loyalty.history`` is
 left untouched and keeps feeding Odoo's own screens.
 
@@ -329,7 +329,16 @@ class CrmLoyaltyLedger(models.Model):
             )
         entries = Ledger.create(create_vals)
         self._set_card_points(cards, balance)
+        entries._upgrade_tiers()
         return entries.with_env(self.env)
+
+    def _upgrade_tiers(self):
+        """Posted earnings may lift their card to a higher tier at once."""
+        earned = self.filtered(
+            lambda e: e.state == "posted" and e.entry_type == "earn" and e.program_id.crm_tier_ids
+        )
+        if earned:
+            earned.card_id._crm_evaluate_tiers()
 
     @api.model
     def _set_card_points(self, cards, balance):
@@ -355,6 +364,7 @@ class CrmLoyaltyLedger(models.Model):
                 {"state": "posted", "balance_after": balance[entry.card_id.id], "date_posted": now}
             )
         self._set_card_points(cards, balance)
+        pending._upgrade_tiers()
         return pending
 
     def _reverse(self, reason, source=None):

@@ -5,3 +5,6 @@ from . import test_lead_scoring
 from . import test_engagement_endpoint
 from . import test_lead_scoring_tour
 from . import test_crm_loyalty_ledger
+from . import test_crm_loyalty_sale
+from . import test_crm_loyalty_expiry
+from . import test_crm_loyalty_tier
