@@ -3,9 +3,9 @@
 Why a new model rather than ``loyalty.history``: Odoo's history rows are informational, editable
 by salespeople, deleted with their card (``ondelete='cascade'``) and deleted by ``sale_loyalty``
 when an order is cancelled; they hold ``issued``/``used`` pairs without a running balance.
-Changing those semantics would break ``sale_loyalty`` and the portal. The ledger lives next to it: append-only,
-signed points, balance after each entry, expiry lots, pending/posted state. ``loyalty.history`` is
-left untouched and keeps feeding Odoo's own screens.
+Changing those semantics would break ``sale_loyalty`` and the portal. The ledger lives next to
+it: append-only, signed points, balance after each entry, expiry lots, pending/posted state.
+``loyalty.history`` is left untouched and keeps feeding Odoo's own screens.
 
 Invariants (kept in the same transaction as the change, with the card row locked):
 

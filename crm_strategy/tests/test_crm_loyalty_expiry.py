@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
@@ -97,7 +98,11 @@ class TestLoyaltyExpiry(LoyaltyLedgerCase):
         self.assertEqual(self.card.points, 100)
 
     def test_negative_validity_refused(self):
-        with self.assertRaises(Exception), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with (
+            self.assertRaises(psycopg2.errors.CheckViolation),
+            self.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             self.program.crm_points_validity_days = -1
             self.env.flush_all()
         with self.assertRaises(ValidationError):

@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common_loyalty import LoyaltyLedgerCase
@@ -91,7 +92,7 @@ class TestLoyaltyPendingPoints(LoyaltyLedgerCase):
         self.assertEqual(self.card.points, 0)
         self.assertEqual(self.card.crm_points_pending, 20)
         # pending points cannot be spent
-        with self.assertRaisesRegex(Exception, "available"):
+        with self.assertRaisesRegex(UserError, "available"):
             self.card._crm_redeem(10, "Too early")
         self._pay(order)
         self.assertEqual(earn.state, "posted")
