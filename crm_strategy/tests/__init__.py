@@ -9,3 +9,4 @@ from . import test_crm_loyalty_sale
 from . import test_crm_loyalty_expiry
 from . import test_crm_loyalty_tier
 from . import test_crm_loyalty_concurrency
+from . import test_crm_loyalty_tour
