@@ -39,6 +39,7 @@
         "data/crm_loyalty_cron.xml",
         "views/crm_loyalty_ledger_views.xml",
         "views/loyalty_card_views.xml",
+        "report/crm_loyalty_statement_report.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [

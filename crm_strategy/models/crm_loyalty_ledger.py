@@ -122,6 +122,11 @@ class CrmLoyaltyLedger(models.Model):
             """CREATE INDEX IF NOT EXISTS crm_loyalty_ledger_card_date_idx
                    ON crm_loyalty_ledger (card_id, date, id)"""
         )
+        # statements: a card's posted entries by posting date
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS crm_loyalty_ledger_card_posted_idx
+                   ON crm_loyalty_ledger (card_id, date_posted, id) WHERE state = 'posted'"""
+        )
 
     @api.depends("entry_type", "card_id")
     def _compute_reference(self):

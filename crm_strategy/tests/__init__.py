@@ -10,3 +10,4 @@ from . import test_crm_loyalty_expiry
 from . import test_crm_loyalty_tier
 from . import test_crm_loyalty_concurrency
 from . import test_crm_loyalty_tour
+from . import test_crm_loyalty_statement
