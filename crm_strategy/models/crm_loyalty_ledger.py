@@ -414,32 +414,20 @@ class CrmLoyaltyLedger(models.Model):
     # ------------------------------------------------------------------ expiry
 
     @api.model
-    def _expirable_lots(self, today, card_ids=None, limit=None):
-        """(lot id, card id, unconsumed points) of posted lots due on or before ``today``.
+    def _lots_sql(self, card_ids):
+        """(lot id, card id, expiry date, unconsumed points) of the cards' posted lots.
 
         A lot is a root entry (no origin) whose net points (itself plus its reversals and expiries)
         are positive; debits are the other root entries, net negative. Debits consume lots in
         posting order (FIFO), so a lot's unconsumed part is clamp(cumulated lots - debits, 0, lot).
         """
-        where_cards = SQL("AND l.card_id = ANY(%s)", list(card_ids)) if card_ids else SQL()
-        query = SQL(
+        return SQL(
             """
-            WITH due_cards AS (
-                SELECT DISTINCT l.card_id
-                  FROM crm_loyalty_ledger l
-                  JOIN loyalty_card c ON c.id = l.card_id
-                 WHERE l.expiry_date <= %(today)s AND l.origin_entry_id IS NULL
-                   AND l.state = 'posted'
-                   AND l.expiry_date > COALESCE(c.crm_expiry_checked_until, '-infinity'::date)
-                   %(where_cards)s
-                 ORDER BY l.card_id
-                 %(limit)s
-            ), net AS (
+            WITH net AS (
                 SELECT COALESCE(e.origin_entry_id, e.id) AS root_id, e.card_id,
                        SUM(e.points) AS net
                   FROM crm_loyalty_ledger e
-                  JOIN due_cards d ON d.card_id = e.card_id
-                 WHERE e.state = 'posted'
+                 WHERE e.state = 'posted' AND e.card_id = ANY(%(cards)s)
               GROUP BY 1, 2
             ), debits AS (
                 SELECT card_id, -SUM(net) AS total FROM net WHERE net < 0 GROUP BY card_id
@@ -449,50 +437,88 @@ class CrmLoyaltyLedger(models.Model):
                   FROM net n JOIN crm_loyalty_ledger r ON r.id = n.root_id
                  WHERE n.net > 0
             )
-            SELECT lots.root_id, lots.card_id,
+            SELECT lots.root_id AS lot_id, lots.card_id, lots.expiry_date,
                    LEAST(lots.net, GREATEST(0, lots.cum - COALESCE(d.total, 0))) AS unconsumed
               FROM lots LEFT JOIN debits d ON d.card_id = lots.card_id
-             WHERE lots.expiry_date <= %(today)s
-               AND LEAST(lots.net, GREATEST(0, lots.cum - COALESCE(d.total, 0))) > 0
-          ORDER BY lots.card_id, lots.root_id
             """,
-            today=today,
-            where_cards=where_cards,
-            limit=SQL("LIMIT %s", limit) if limit else SQL(),
+            cards=list(card_ids),
         )
-        self.env.cr.execute(query)
-        return self.env.cr.fetchall()
 
     @api.model
     def _expire_points(self, today=None, card_ids=None, limit=None):
-        """Post the expiry entries due on ``today``; returns (cards processed, entries posted)."""
+        """Post the expiry entries due on ``today`` for (at most ``limit``) cards with lots due.
+
+        Set-based: one query finds the cards, their rows are locked, one statement inserts every
+        expiry entry (with its balance after) and updates the cards' points. Returns (cards
+        processed, number of entries posted)."""
         today = today or fields.Date.context_today(self)
         self.env["crm.loyalty.ledger"].flush_model()
-        self.env["loyalty.card"].flush_model(["crm_expiry_checked_until"])
-        lots = self._expirable_lots(today, card_ids=card_ids, limit=limit)
-        Card = self.env["loyalty.card"].sudo()
-        cards = Card.browse(sorted({card_id for _lot, card_id, _pts in lots}))
-        entries = self.browse()
-        if lots:
-            entries = self._post_entries(
-                [
-                    {
-                        "card": Card.browse(card_id),
-                        "entry_type": "expire",
-                        "points": -float(unconsumed),
-                        "reason": self.env._("Points expired"),
-                        "origin_entry_id": lot_id,
-                    }
-                    for lot_id, card_id, unconsumed in lots
-                ]
-            )
-        # cards whose due lots were all consumed are marked too, so the next run skips them
+        self.env["loyalty.card"].flush_model()
         due = self._due_cards(today, card_ids=card_ids, limit=limit)
-        (cards | Card.browse(due)).write({"crm_expiry_checked_until": today})
-        return len(cards | Card.browse(due)), entries
+        if not due:
+            return 0, 0
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                due,
+            )
+        )
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH lots AS (%(lots)s), due AS (
+                    SELECT lot_id, card_id, unconsumed FROM lots
+                     WHERE expiry_date <= %(today)s AND unconsumed > 0
+                ), ins AS (
+                    INSERT INTO crm_loyalty_ledger (
+                        card_id, program_id, partner_id, company_id, entry_type, points,
+                        balance_after, state, date, date_posted, reason, user_id,
+                        origin_entry_id, create_uid, create_date, write_uid, write_date)
+                    SELECT d.card_id, c.program_id, c.partner_id,
+                           COALESCE(c.company_id, p.company_id), 'expire', -d.unconsumed,
+                           c.points - SUM(d.unconsumed) OVER (
+                               PARTITION BY d.card_id ORDER BY d.lot_id),
+                           'posted', %(now)s, %(now)s, %(reason)s, %(uid)s, d.lot_id,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM due d
+                      JOIN loyalty_card c ON c.id = d.card_id
+                      JOIN loyalty_program p ON p.id = c.program_id
+                  ORDER BY d.card_id, d.lot_id
+                 RETURNING card_id, points
+                ), totals AS (
+                    SELECT card_id, SUM(points) AS total, COUNT(*) AS n FROM ins GROUP BY card_id
+                ), upd AS (
+                    UPDATE loyalty_card c
+                       SET points = round((c.points + t.total)::numeric, 2),
+                           write_date = %(now)s, write_uid = %(uid)s
+                      FROM totals t WHERE c.id = t.card_id
+                 RETURNING c.id
+                )
+                SELECT COALESCE(SUM(n), 0) FROM totals
+                """,
+                lots=self._lots_sql(due),
+                today=today,
+                now=now,
+                reason=self.env._("Points expired"),
+                uid=self.env.uid,
+            )
+        )
+        posted = self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            SQL(
+                "UPDATE loyalty_card SET crm_expiry_checked_until = %s WHERE id = ANY(%s)",
+                today,
+                due,
+            )
+        )
+        self.env["loyalty.card"].invalidate_model(["points", "crm_expiry_checked_until"])
+        self.env["crm.loyalty.ledger"].invalidate_model()
+        return len(due), posted
 
     @api.model
     def _due_cards(self, today, card_ids=None, limit=None):
+        """Cards with a posted lot due on or before ``today`` not processed yet."""
         where_cards = SQL("AND l.card_id = ANY(%s)", list(card_ids)) if card_ids else SQL()
         self.env.cr.execute(
             SQL(
@@ -512,7 +538,7 @@ class CrmLoyaltyLedger(models.Model):
 
     @api.model
     def _cron_expire_points(self):
-        done, _entries = self._expire_points(limit=EXPIRY_BATCH)
+        done, _posted = self._expire_points(limit=EXPIRY_BATCH)
         remaining = len(self._due_cards(fields.Date.context_today(self)))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 

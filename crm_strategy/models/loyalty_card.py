@@ -70,32 +70,16 @@ class LoyaltyCard(models.Model):
         cards = self.filtered("id")
         if not cards:
             return {}
-        self.env["crm.loyalty.ledger"].flush_model()
+        Ledger = self.env["crm.loyalty.ledger"]
+        Ledger.flush_model()
         self.env.cr.execute(
-            """
-            WITH net AS (
-                SELECT COALESCE(e.origin_entry_id, e.id) AS root_id, e.card_id,
-                       SUM(e.points) AS net
-                  FROM crm_loyalty_ledger e
-                 WHERE e.state = 'posted' AND e.card_id = ANY(%(cards)s)
-              GROUP BY 1, 2
-            ), debits AS (
-                SELECT card_id, -SUM(net) AS total FROM net WHERE net < 0 GROUP BY card_id
-            ), lots AS (
-                SELECT n.card_id, n.net, r.expiry_date,
-                       SUM(n.net) OVER (PARTITION BY n.card_id ORDER BY r.date, r.id) AS cum
-                  FROM net n JOIN crm_loyalty_ledger r ON r.id = n.root_id
-                 WHERE n.net > 0
+            SQL(
+                """SELECT card_id, expiry_date, SUM(unconsumed) FROM (%(lots)s) lots
+                    WHERE expiry_date >= %(today)s AND unconsumed > 0
+                 GROUP BY card_id, expiry_date ORDER BY card_id, expiry_date""",
+                lots=Ledger._lots_sql(cards.ids),
+                today=fields.Date.context_today(self),
             )
-            SELECT lots.card_id, lots.expiry_date,
-                   SUM(LEAST(lots.net, GREATEST(0, lots.cum - COALESCE(d.total, 0))))
-              FROM lots LEFT JOIN debits d ON d.card_id = lots.card_id
-             WHERE lots.expiry_date >= %(today)s
-               AND LEAST(lots.net, GREATEST(0, lots.cum - COALESCE(d.total, 0))) > 0
-          GROUP BY lots.card_id, lots.expiry_date
-          ORDER BY lots.card_id, lots.expiry_date
-            """,
-            {"cards": cards.ids, "today": fields.Date.context_today(self)},
         )
         result = {}
         for card_id, date, points in self.env.cr.fetchall():
