@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 CREDIT_TYPES = ("earn", "transfer_in", "referral", "tier_bonus")
@@ -365,12 +365,54 @@ class CrmLoyaltyLedger(models.Model):
         now = fields.Datetime.now()
         for entry in pending.sorted(lambda e: (e.date, e.id)):
             balance[entry.card_id.id] = self._round(balance[entry.card_id.id] + entry.points)
+            guarded = entry.entry_type in GUARDED_TYPES and entry.points < 0
+            if guarded and balance[entry.card_id.id] < 0:
+                raise UserError(
+                    self.env._(
+                        "Card %(card)s does not have the %(points)s points to take.",
+                        card=entry.card_id.code,
+                        points=-entry.points,
+                    )
+                )
             entry.with_context(crm_loyalty_ledger_transition=True).write(
                 {"state": "posted", "balance_after": balance[entry.card_id.id], "date_posted": now}
             )
         self._set_card_points(cards, balance)
         pending._upgrade_tiers()
         return pending
+
+    def _crm_request_approval(self):
+        """Ask the strategy managers to approve a rep's adjustment request."""
+        managers = self.env.ref("crm_strategy.group_crm_strategy_manager").users.filtered(
+            lambda u: not u.share and u.active and u.id != self.env.ref("base.user_root").id
+        )
+        for entry in self.sudo().filtered("partner_id"):
+            entry.partner_id.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Approve a loyalty adjustment of %s points", entry.points),
+                note=self.env._(
+                    "%(user)s asks to adjust card %(card)s by %(points)s points: %(reason)s",
+                    user=entry.user_id.name,
+                    card=entry.card_id.code,
+                    points=entry.points,
+                    reason=entry.reason,
+                ),
+                user_id=managers[:1].id or self.env.uid,
+            )
+
+    def _check_manager(self):
+        if not self.env.user.has_group("crm_strategy.group_crm_strategy_manager"):
+            raise AccessError(self.env._("Only a strategy manager approves adjustments."))
+        if any(e.state != "pending" or e.entry_type != "adjust" for e in self):
+            raise UserError(self.env._("Only pending adjustment requests can be approved."))
+
+    def action_approve(self):
+        self._check_manager()
+        self._post_pending()
+
+    def action_reject(self):
+        self._check_manager()
+        self.sudo().with_context(crm_loyalty_ledger_transition=True).write({"state": "cancelled"})
 
     def _reverse(self, reason, source=None):
         """Reverse entries: posted ones by a reversal entry of the opposite sign, pending ones by

@@ -45,7 +45,11 @@ class LoyaltyCard(models.Model):
             self.env["crm.loyalty.ledger"]
             .sudo()
             ._read_group(
-                [("card_id", "in", self.ids), ("state", "=", "pending")],
+                [
+                    ("card_id", "in", self.ids),
+                    ("state", "=", "pending"),
+                    ("entry_type", "!=", "adjust"),  # requests awaiting a manager
+                ],
                 ["card_id"],
                 ["points:sum"],
             )
@@ -184,22 +188,26 @@ class LoyaltyCard(models.Model):
             Ledger._post_entries(entries)
         return entries
 
-    def _crm_check_adjust_allowed(self, points):
+    def _crm_adjust_needs_manager(self, points):
         """Adjustments larger than the program's threshold need a strategy manager."""
         self.ensure_one()
         if self.env.su or self.env.context.get("crm_loyalty_trusted"):
-            return
+            return False
         threshold = self.program_id.crm_adjust_manager_threshold
         is_manager = self.env.user.has_group("crm_strategy.group_crm_strategy_manager")
-        if (
+        return bool(
             threshold
             and not is_manager
             and float_compare(abs(points), threshold, precision_digits=PRECISION) > 0
-        ):
+        )
+
+    def _crm_check_adjust_allowed(self, points):
+        if self._crm_adjust_needs_manager(points):
             raise UserError(
                 self.env._(
-                    "Adjustments of more than %(threshold)s points on %(program)s need a manager.",
-                    threshold=threshold,
+                    "Adjustments of more than %(threshold)s points on %(program)s need a manager: "
+                    "request one with Adjust Points.",
+                    threshold=self.program_id.crm_adjust_manager_threshold,
                     program=self.program_id.name,
                 )
             )

@@ -205,23 +205,37 @@ class TestLoyaltyLedgerBadInput(LoyaltyLedgerCase):
         self.assertEqual(card.points, 0)
 
     def test_adjustment_above_threshold_needs_a_manager(self):
-        wizard = (
-            self.env["crm.loyalty.adjust"]
-            .with_user(self.rep)
-            .create({"card_id": self.card.id, "points": 600, "reason": "Big goodwill"})
-        )
+        self.env["crm.loyalty.adjust"].with_user(self.rep).create(
+            {"card_id": self.card.id, "points": 600, "reason": "Big goodwill"}
+        ).action_apply()
+        request = self._entries()
+        self.assertEqual((request.state, request.points), ("pending", 600))
+        self.assertEqual(self.card.points, 0, "a request moves no points")
+        self.assertEqual(self.card.crm_points_pending, 0)
+        self.assertIn("Approve a loyalty adjustment", self.customer.activity_ids.summary)
+        with self.assertRaises(AccessError):
+            request.with_user(self.rep).action_approve()
+        # a direct write above the threshold is refused for a rep
         with self.assertRaisesRegex(UserError, "need a manager"):
-            wizard.action_apply()
-        self._assert_nothing_stored()
-        # below the threshold a rep may adjust, through the wizard only
+            self.card.with_user(self.rep).points = 700
+        # below the threshold a rep adjusts at once
         self.env["crm.loyalty.adjust"].with_user(self.rep).create(
             {"card_id": self.card.id, "points": 50, "reason": "Goodwill"}
         ).action_apply()
-        self.env["crm.loyalty.adjust"].with_user(self.manager).create(
-            {"card_id": self.card.id, "points": 600, "reason": "Big goodwill"}
-        ).action_apply()
+        request.with_user(self.manager).action_approve()
+        self.assertEqual(request.state, "posted")
         self.assertEqual(self.card.points, 650)
-        self.assertEqual(self._entries().user_id, self.rep | self.manager)
+        self.assertEqual(request.balance_after, 650)
+        self.assertBalanced(self.card)
+
+    def test_rejected_request_moves_nothing(self):
+        self.env["crm.loyalty.adjust"].with_user(self.rep).create(
+            {"card_id": self.card.id, "points": -900, "reason": "Fraud suspicion"}
+        ).action_apply()
+        request = self._entries()
+        request.with_user(self.manager).action_reject()
+        self.assertEqual(request.state, "cancelled")
+        self.assertEqual(self.card.points, 0)
 
     def test_adjust_wizard_form(self):
         form = Form(

@@ -24,20 +24,34 @@ class CrmLoyaltyAdjust(models.TransientModel):
         return res
 
     def action_apply(self):
+        """Post the adjustment; a rep's adjustment above the program's threshold is stored as a
+        pending request that a strategy manager approves or rejects."""
         self.ensure_one()
         if not (self.reason or "").strip():
             raise UserError(self.env._("An adjustment needs a reason."))
         if not self.points:
             raise UserError(self.env._("Enter the number of points to add or remove."))
-        self.card_id._crm_check_adjust_allowed(self.points)
-        self.env["crm.loyalty.ledger"]._post_entries(
-            [
-                {
-                    "card": self.card_id,
-                    "entry_type": "adjust",
-                    "points": self.points,
-                    "reason": self.reason,
-                }
-            ]
-        )
+        vals = {
+            "card": self.card_id,
+            "entry_type": "adjust",
+            "points": self.points,
+            "reason": self.reason,
+        }
+        if self.card_id._crm_adjust_needs_manager(self.points):
+            entry = self.env["crm.loyalty.ledger"]._post_entries([{**vals, "state": "pending"}])
+            entry._crm_request_approval()
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "message": self.env._(
+                        "Adjustments of more than %s points need a manager: your request was "
+                        "sent for approval.",
+                        self.threshold,
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
+        self.env["crm.loyalty.ledger"]._post_entries([vals])
         return {"type": "ir.actions.act_window_close"}
