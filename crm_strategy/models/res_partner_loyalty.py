@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    # the loyalty side of customers lives with the ledger code (one concept per file)
+    _inherit = ["res.partner"]
 
     crm_referred_by_id = fields.Many2one(
         "res.partner",
