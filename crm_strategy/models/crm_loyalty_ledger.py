@@ -499,12 +499,9 @@ class CrmLoyaltyLedger(models.Model):
         due = self._due_cards(today, card_ids=card_ids, limit=limit)
         if not due:
             return 0, 0
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-                due,
-            )
-        )
+        # No explicit row lock: the statement's UPDATE of the cards conflicts with any
+        # concurrent change of their points (REPEATABLE READ: serialization failure, the cron
+        # is retried), and locking 100,000 card rows first would write them all twice.
         now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
@@ -532,13 +529,17 @@ class CrmLoyaltyLedger(models.Model):
                     SELECT card_id, SUM(points) AS total, COUNT(*) AS n FROM ins GROUP BY card_id
                 ), upd AS (
                     UPDATE loyalty_card c
-                       SET points = round((c.points + t.total)::numeric, 2),
+                       SET points = round((c.points + COALESCE(t.total, 0))::numeric, 2),
+                           crm_expiry_checked_until = %(today)s,
                            write_date = %(now)s, write_uid = %(uid)s
-                      FROM totals t WHERE c.id = t.card_id
+                      FROM unnest(%(due)s::int[]) AS u(card_id)
+                 LEFT JOIN totals t ON t.card_id = u.card_id
+                     WHERE c.id = u.card_id
                  RETURNING c.id
                 )
                 SELECT COALESCE(SUM(n), 0) FROM totals
                 """,
+                due=due,
                 lots=self._lots_sql(due),
                 today=today,
                 now=now,
@@ -547,13 +548,6 @@ class CrmLoyaltyLedger(models.Model):
             )
         )
         posted = self.env.cr.fetchone()[0]
-        self.env.cr.execute(
-            SQL(
-                "UPDATE loyalty_card SET crm_expiry_checked_until = %s WHERE id = ANY(%s)",
-                today,
-                due,
-            )
-        )
         self.env["loyalty.card"].invalidate_model(["points", "crm_expiry_checked_until"])
         self.env["crm.loyalty.ledger"].invalidate_model()
         return len(due), posted
