@@ -17,7 +17,6 @@ class LoyaltyProgram(models.Model):
         ],
         string="Earned Points Become Available",
         default="none",
-        required=True,
         help="Points earned on an order stay pending, and cannot be spent, until then.",
     )
     crm_pending_days = fields.Integer(string="Pending Days", default=14)
@@ -25,7 +24,6 @@ class LoyaltyProgram(models.Model):
         [("negative", "Allow a negative balance"), ("cap", "Cap at zero")],
         string="Refund of Spent Points",
         default="negative",
-        required=True,
         help="When a refund or cancellation reverses points the member already spent: either the "
         "balance goes negative (the member owes points), or only what is left is taken back.",
     )

@@ -56,7 +56,10 @@ class SaleOrder(models.Model):
             )
             reason = self.env._("Order %s", order.name)
             explained += earned - cost
-            pending = program.crm_pending_policy != "none" and program.applies_on != "current"
+            # not required in the database: empty means available at once
+            pending = (
+                program.crm_pending_policy in ("paid", "days") and program.applies_on != "current"
+            )
             release_date = False
             if pending and program.crm_pending_policy == "days":
                 release_date = fields.Date.context_today(self) + timedelta(
