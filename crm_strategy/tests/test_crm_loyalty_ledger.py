@@ -125,6 +125,17 @@ class TestLoyaltyLedger(LoyaltyLedgerCase):
         with self.assertRaises(AccessError):
             self.Ledger.with_user(self.outsider).search([])
 
+    def test_customer_points_history(self):
+        self.card._crm_earn(50, "Welcome")
+        self.card._crm_redeem(20, "Mug")
+        customer = self.customer.with_user(self.rep)
+        self.assertEqual(customer.crm_loyalty_points, 30)
+        self.assertEqual(customer.crm_loyalty_entry_count, 2)
+        action = customer.action_crm_loyalty_history()
+        entries = self.Ledger.with_user(self.rep).search(action["domain"])
+        self.assertEqual(entries.mapped("reason"), ["Mug", "Welcome"])
+        self.assertEqual(entries.mapped("balance_after"), [30, 50])
+
     def test_card_with_history_is_archived_not_deleted(self):
         self.card._crm_earn(50, "Welcome")
         self.card.unlink()
