@@ -40,6 +40,7 @@
         "views/crm_loyalty_ledger_views.xml",
         "views/loyalty_card_views.xml",
         "report/crm_loyalty_statement_report.xml",
+        "views/crm_loyalty_portal_templates.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [
