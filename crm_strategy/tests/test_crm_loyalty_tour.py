@@ -63,4 +63,6 @@ class TestLoyaltyPortal(HttpCase):
         foreign = self.url_open(f"/my/loyalty_card/{other.id}/ledger")
         # another member's card: back to the portal home, none of its history
         self.assertNotIn('id="crm_balance"', foreign.text)
+        # the portal's loyalty card links to its history
+        self.assertIn(f"/my/loyalty_card/{card.id}/ledger", foreign.text)
         self.assertNotIn("Welcome gift", foreign.text)
