@@ -14,6 +14,8 @@
         "sale_crm",
         # the points ledger builds on loyalty programs and cards
         "loyalty",
+        # points earned and spent on sale orders go through the ledger
+        "sale_loyalty",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
@@ -40,6 +42,11 @@
         "views/crm_customer_value_views.xml",
         "views/crm_clv_fit_views.xml",
         "views/res_partner_customer_value_views.xml",
+        "data/crm_loyalty_cron.xml",
+        "views/crm_loyalty_ledger_views.xml",
+        "views/loyalty_card_views.xml",
+        "report/crm_loyalty_statement_report.xml",
+        "views/crm_loyalty_portal_templates.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [

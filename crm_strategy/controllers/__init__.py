@@ -1,1 +1,2 @@
 from . import engagement
+from . import loyalty_portal

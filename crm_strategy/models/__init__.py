@@ -19,3 +19,12 @@ from . import crm_customer_value
 from . import crm_customer_segment_history
 from . import crm_clv_fit
 from . import res_partner_customer_value
+from . import crm_loyalty_tier
+from . import crm_loyalty_tier_history
+from . import crm_loyalty_ledger
+from . import loyalty_program
+from . import loyalty_card
+from . import res_partner_loyalty
+from . import sale_order
+from . import account_move
+from . import sale_order_line

@@ -7,3 +7,10 @@ from . import test_lead_scoring_tour
 from . import test_customer_value_cdnow
 from . import test_customer_value
 from . import test_customer_value_tour
+from . import test_crm_loyalty_ledger
+from . import test_crm_loyalty_sale
+from . import test_crm_loyalty_expiry
+from . import test_crm_loyalty_tier
+from . import test_crm_loyalty_concurrency
+from . import test_crm_loyalty_tour
+from . import test_crm_loyalty_statement

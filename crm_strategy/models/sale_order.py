@@ -1,0 +1,265 @@
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.tools import float_is_zero
+
+PRECISION = 2
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def action_confirm(self):
+        """sale_loyalty adds the order's points to its cards during confirmation; the card's write
+        override turns that change into earn / redeem entries of these orders."""
+        to_confirm = self.filtered(lambda order: order.state != "sale")
+        return super(
+            SaleOrder, self.with_context(crm_loyalty_confirm_orders=to_confirm.ids)
+        ).action_confirm()
+
+    def _action_cancel(self):
+        """sale_loyalty removes the order's points from its cards and deletes its loyalty.history
+        rows; our ledger reverses the order's entries instead of deleting anything."""
+        confirmed = self.filtered(lambda order: order.state == "sale")
+        return super(
+            SaleOrder, self.with_context(crm_loyalty_cancel_orders=confirmed.ids)
+        )._action_cancel()
+
+    def _crm_loyalty_order_entries(self, card):
+        """Entries to post on ``card`` for confirming these orders, and the net change that
+        sale_loyalty applies for them (what those entries explain).
+
+        Orders that already have entries on the card are skipped (a second points write in the
+        same confirmation must not earn twice)."""
+        Ledger = self.env["crm.loyalty.ledger"].sudo()
+        done = {
+            order_id
+            for (order_id,) in Ledger._read_group(
+                [
+                    ("card_id", "=", card.id),
+                    ("source_model", "=", "sale.order"),
+                    ("source_id", "in", self.ids),
+                ],
+                ["source_id"],
+            )
+        }
+        program = card.program_id
+        entries, explained = [], 0.0
+        for order in self.sudo():
+            if order.id in done:
+                continue
+            earned = sum(
+                order.coupon_point_ids.filtered(lambda p: p.coupon_id == card).mapped("points")
+            )
+            cost = sum(
+                order.order_line.filtered(lambda line: line.coupon_id == card).mapped("points_cost")
+            )
+            reason = self.env._("Order %s", order.name)
+            explained += earned - cost
+            # not required in the database: empty means available at once
+            pending = (
+                program.crm_pending_policy in ("paid", "days") and program.applies_on != "current"
+            )
+            release_date = False
+            if pending and program.crm_pending_policy == "days":
+                release_date = fields.Date.context_today(self) + timedelta(
+                    days=program.crm_pending_days
+                )
+            state = "pending" if pending else "posted"
+            if earned > 0:
+                entries.append(
+                    {
+                        "card": card,
+                        "entry_type": "earn",
+                        "points": earned,
+                        "reason": reason,
+                        "source": order,
+                        "state": state,
+                        "release_date": release_date,
+                    }
+                )
+                bonus = card._crm_tier_bonus(earned)
+                if not float_is_zero(bonus, precision_digits=PRECISION):
+                    entries.append(
+                        {
+                            "card": card,
+                            "entry_type": "tier_bonus",
+                            "points": bonus,
+                            "reason": self.env._(
+                                "%(tier)s bonus on order %(order)s",
+                                tier=card.crm_tier_id.name,
+                                order=order.name,
+                            ),
+                            "source": order,
+                            "state": state,
+                            "release_date": release_date,
+                        }
+                    )
+            elif earned < 0:
+                entries.append(
+                    {
+                        "card": card,
+                        "entry_type": "adjust",
+                        "points": earned,
+                        "reason": reason,
+                        "source": order,
+                    }
+                )
+            if cost > 0:
+                entries.append(
+                    {
+                        "card": card,
+                        "entry_type": "redeem",
+                        "points": -cost,
+                        "reason": reason,
+                        "source": order,
+                    }
+                )
+        return entries, explained
+
+    def _crm_loyalty_entries(self):
+        return (
+            self.env["crm.loyalty.ledger"]
+            .sudo()
+            .search(
+                [
+                    ("source_model", "=", "sale.order"),
+                    ("source_id", "in", self.ids),
+                    ("entry_type", "!=", "reversal"),
+                ]
+            )
+        )
+
+    def _crm_loyalty_cancel_card(self, card):
+        entries = self._crm_loyalty_entries().filtered(lambda e: e.card_id == card)
+        reason = self.env._("Order %s cancelled", ", ".join(self.mapped("name")))
+        return entries._reverse(reason)
+
+    def _crm_loyalty_release_paid(self):
+        """Post the pending points of fully paid orders."""
+        paid = self.filtered(
+            lambda order: (
+                order.state == "sale"
+                and order.invoice_status == "invoiced"
+                and order.invoice_ids.filtered(lambda m: m.state == "posted")
+                and all(
+                    move.payment_state in ("paid", "in_payment", "reversed")
+                    for move in order.invoice_ids.filtered(
+                        lambda m: m.state == "posted" and m.move_type == "out_invoice"
+                    )
+                )
+            )
+        )
+        pending = paid._crm_loyalty_entries().filtered(
+            lambda e: e.state == "pending" and e.program_id.crm_pending_policy == "paid"
+        )
+        return pending._post_pending()
+
+    def _crm_loyalty_refund(self, ratio, refund):
+        """Reverse ``ratio`` (0-1] of the points these orders earned (credit note ``refund``)."""
+        Ledger = self.env["crm.loyalty.ledger"]
+        earned = self._crm_loyalty_entries().filtered(
+            lambda e: e.entry_type in ("earn", "tier_bonus") and e.state in ("pending", "posted")
+        )
+        reason = self.env._("Refund %s", refund.name or "")
+        full = ratio >= 0.999
+        if full:
+            return earned._reverse(reason, source=refund)
+        vals_list = []
+        for entry in earned:
+            already = -sum(entry.reversal_ids.mapped("points"))
+            points = min(entry.points * ratio, entry.points - already)
+            if points <= 0:
+                continue
+            if entry.state == "pending":
+                # a pending entry is replaced by a smaller pending one
+                entry._reverse(reason)
+                vals_list.append(
+                    {
+                        "card": entry.card_id,
+                        "entry_type": entry.entry_type,
+                        "points": entry.points - points,
+                        "reason": entry.reason,
+                        "source": self.browse(entry.source_id),
+                        "state": "pending",
+                        "release_date": entry.release_date,
+                        "date": entry.date,
+                    }
+                )
+                continue
+            balance = entry.card_id.points
+            if entry.program_id.crm_refund_policy == "cap":
+                points = min(points, max(balance, 0.0))
+            if points > 0:
+                vals_list.append(
+                    {
+                        "card": entry.card_id,
+                        "entry_type": "reversal",
+                        "points": -points,
+                        "reason": reason,
+                        "source": refund,
+                        "origin_entry_id": entry.id,
+                    }
+                )
+        return Ledger._post_entries(vals_list)
+
+    def _crm_loyalty_referral_bonus(self):
+        """The first paid order of a referred customer gives the referral bonus of every program
+        that has one, once, to the customer and to the referrer."""
+        Ledger = self.env["crm.loyalty.ledger"].sudo()
+        Card = self.env["loyalty.card"].sudo()
+        for order in self.sudo():
+            referee = order.partner_id.commercial_partner_id
+            referrer = referee.crm_referred_by_id or order.partner_id.crm_referred_by_id
+            if not referrer:
+                continue
+            programs = (
+                self.env["loyalty.program"]
+                .sudo()
+                .search(
+                    [
+                        ("program_type", "=", "loyalty"),
+                        ("company_id", "in", [order.company_id.id, False]),
+                        "|",
+                        ("crm_referrer_points", ">", 0),
+                        ("crm_referee_points", ">", 0),
+                    ]
+                )
+            )
+            for program in programs:
+                given = Ledger.search_count(
+                    [
+                        ("entry_type", "=", "referral"),
+                        ("program_id", "=", program.id),
+                        ("source_model", "=", "res.partner"),
+                        ("source_id", "=", referee.id),
+                    ]
+                )
+                if given:
+                    continue
+                vals_list = []
+                for partner, points in (
+                    (referrer, program.crm_referrer_points),
+                    (referee, program.crm_referee_points),
+                ):
+                    if points <= 0:
+                        continue
+                    card = Card.search(
+                        [("program_id", "=", program.id), ("partner_id", "=", partner.id)],
+                        limit=1,
+                    ) or Card.create({"program_id": program.id, "partner_id": partner.id})
+                    vals_list.append(
+                        {
+                            "card": card,
+                            "entry_type": "referral",
+                            "points": points,
+                            "reason": self.env._(
+                                "Referral: %(referee)s referred by %(referrer)s, order %(order)s",
+                                referee=referee.name,
+                                referrer=referrer.name,
+                                order=order.name,
+                            ),
+                            "source": referee,
+                        }
+                    )
+                Ledger._post_entries(vals_list)
