@@ -34,6 +34,11 @@
         "views/res_partner_views.xml",
         "views/res_partner_scoring_views.xml",
         "views/crm_lifecycle_funnel_report_views.xml",
+        "data/crm_goal_metric_data.xml",
+        "data/crm_goal_cron.xml",
+        "views/crm_strategy_objective_views.xml",
+        "views/crm_goal_metric_views.xml",
+        "views/crm_smart_goal_views.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [

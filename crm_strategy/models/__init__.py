@@ -12,3 +12,7 @@ from . import res_partner
 from . import res_partner_scoring
 from . import crm_lead
 from . import crm_lead_scoring
+from . import crm_strategy_objective
+from . import crm_goal_metric
+from . import crm_smart_goal
+from . import crm_smart_goal_checkin
