@@ -5,3 +5,4 @@ from . import test_lead_scoring
 from . import test_engagement_endpoint
 from . import test_lead_scoring_tour
 from . import test_crm_smart_goal
+from . import test_crm_smart_goal_tour
