@@ -393,6 +393,19 @@ class CrmGoalMetric(models.Model):
                     for value in values
                 ),
             )
+            # the owners and dates of all the goals bound the scan (and let PostgreSQL
+            # use the owner's index when the goals are few, e.g. one user's)
+            query.add_where(
+                SQL(
+                    "%s = ANY(%s) AND %s >= %s AND %s < %s",
+                    owner,
+                    sorted({value[1] for value in values}),
+                    src["date"],
+                    min(value[2] for value in values),
+                    src["date"],
+                    max(value[3] for value in values),
+                )
+            )
             query.add_join(
                 "JOIN",
                 "g",

@@ -27,6 +27,65 @@ FRESH_FOR = timedelta(minutes=1)
 FINAL_GRACE_DAYS = 7
 
 
+def _cmp(a, b):
+    """-1, 0 or 1 as `a` is below, equal to (to 6 decimals) or above `b`."""
+    diff = round(a - b, 6)
+    return (diff > 0) - (diff < 0)
+
+
+def progress_of(value, target, lower):
+    """Progress in %: value / target, or target / value when lower is better."""
+    if target <= 0:
+        return 0.0
+    if lower:
+        return 100.0 * target / value if value > 0 else 100.0
+    return 100.0 * value / target
+
+
+def pace_share(date_start, date_deadline, today):
+    """The share of the period elapsed by the end of `today` (0 before, 1 after)."""
+    total = (date_deadline - date_start).days + 1
+    elapsed = (today - date_start).days + 1
+    return min(max(elapsed / total, 0.0), 1.0)
+
+
+def goal_figures(value, baseline, target, share, over, cumulative, lower):
+    """(expected value by today, progress %, status) of a goal at `value`.
+
+    Rules (readme/USAGE.md): counts and sums are expected to grow linearly from 0 to
+    the target; rates and averages to move linearly from the baseline to the target
+    (or to be at the target when the baseline already beats it). A goal on a count or
+    sum that reaches its target is achieved at once; otherwise the verdict (achieved or
+    missed) falls after the deadline (`over`). Before that, a goal at or ahead of the
+    expected value is on track, within 20% of it at risk, else off track.
+    """
+    if cumulative:
+        expected = target * share
+    elif baseline and (target < baseline if lower else target > baseline):
+        expected = baseline + (target - baseline) * share
+    else:
+        expected = target
+    meets = _cmp(value, target) <= 0 if lower else _cmp(value, target) >= 0
+    if over:
+        status = "achieved" if meets else "missed"
+    elif meets and cumulative and not lower:
+        status = "achieved"
+    elif lower:
+        if _cmp(value, expected) <= 0 or not expected:
+            status = "on_track"
+        elif value * AT_RISK_SHARE <= expected:
+            status = "at_risk"
+        else:
+            status = "off_track"
+    elif _cmp(value, expected) >= 0:
+        status = "on_track"
+    elif value >= expected * AT_RISK_SHARE:
+        status = "at_risk"
+    else:
+        status = "off_track"
+    return expected, progress_of(value, target, lower), status
+
+
 class CrmSmartGoal(models.Model):
     """A SMART goal: Specific, Measurable, Achievable, Relevant, Time-bound.
 
@@ -207,7 +266,7 @@ class CrmSmartGoal(models.Model):
             goal.member_goal_ids = members
             goal.member_target = target
             goal.member_value = value
-            goal.member_progress = self._progress_of(value, target, goal.direction)
+            goal.member_progress = progress_of(value, target, goal.direction == "lower")
 
     # ------------------------------------------------------------ constraints
 
@@ -390,91 +449,40 @@ class CrmSmartGoal(models.Model):
 
     # ------------------------------------------------------------ progress
 
-    @api.model
-    def _progress_of(self, value, target, direction):
-        if target <= 0:
-            return 0.0
-        if direction == "lower":
-            return 100.0 * target / value if value > 0 else 100.0
-        return 100.0 * value / target
-
-    def _pace_share(self, today):
-        """The share of the period elapsed by the end of `today` (0 before, 1 after)."""
-        self.ensure_one()
-        total = (self.date_deadline - self.date_start).days + 1
-        elapsed = (today - self.date_start).days + 1
-        return min(max(elapsed / total, 0.0), 1.0)
-
     def _figures(self, value, baseline, today):
-        """(expected value by today, progress %, status) for this goal at `value`.
-
-        Rules (readme/USAGE.md): counts and sums are expected to grow linearly from 0 to
-        the target; rates and averages to move linearly from the baseline to the target
-        (or to be at the target when the baseline already beats it).
-        A goal on a count or sum that reaches its target is achieved at once; otherwise
-        the verdict (achieved or missed) falls after the deadline. Before that, a goal at
-        or ahead of the expected value is on track, within 20% of it at risk, else off
-        track.
-        """
+        """(expected value by today, progress %, status) for this goal at `value`."""
         self.ensure_one()
         metric = self.metric_id
-        share = self._pace_share(today)
-        lower = metric.direction == "lower"
-        if metric._is_cumulative():
-            expected = self.target * share
-        elif baseline and (self.target < baseline if lower else self.target > baseline):
-            expected = baseline + (self.target - baseline) * share
-        else:
-            expected = self.target
-        meets = (
-            float_compare(value, self.target, precision_digits=6) <= 0
-            if lower
-            else float_compare(value, self.target, precision_digits=6) >= 0
+        return goal_figures(
+            value,
+            baseline,
+            self.target,
+            pace_share(self.date_start, self.date_deadline, today),
+            today > self.date_deadline,
+            metric._is_cumulative(),
+            metric.direction == "lower",
         )
-        over = today > self.date_deadline
-        if over:
-            status = "achieved" if meets else "missed"
-        elif meets and metric._is_cumulative() and not lower:
-            status = "achieved"
-        elif lower:
-            if float_compare(value, expected, precision_digits=6) <= 0 or not expected:
-                status = "on_track"
-            elif value * AT_RISK_SHARE <= expected:
-                status = "at_risk"
-            else:
-                status = "off_track"
-        elif float_compare(value, expected, precision_digits=6) >= 0:
-            status = "on_track"
-        elif value >= expected * AT_RISK_SHARE:
-            status = "at_risk"
-        else:
-            status = "off_track"
-        return expected, self._progress_of(value, self.target, metric.direction), status
-
-    def _owner_key(self):
-        self.ensure_one()
-        if self.owner_type == "user":
-            return (
-                self.user_id.partner_id.id if self.metric_id._user_is_partner() else self.user_id.id
-            )
-        if self.owner_type == "team":
-            return self.owner_team_id.id
-        return self.company_id.id
 
     def _compute_metric_values(self, baseline=False):
         """{goal id: value} over each goal's period, or the previous equivalent period
         when `baseline`; one `_compute_values` call per metric."""
         values = {}
         for metric, goals in self.grouped("metric_id").items():
+            by_partner = metric._user_is_partner()
             rows = []
             for goal in goals:
                 start, end = goal.date_start, goal.date_deadline
                 if baseline:
                     length = (end - start).days + 1
                     start, end = start - timedelta(days=length), start - timedelta(days=1)
-                rows.append(
-                    (goal.id, goal.owner_type, goal._owner_key(), goal.filter_domain, start, end)
-                )
+                owner_type = goal.owner_type
+                if owner_type == "user":
+                    owner = goal.user_id.partner_id.id if by_partner else goal.user_id.id
+                elif owner_type == "team":
+                    owner = goal.owner_team_id.id
+                else:
+                    owner = goal.company_id.id
+                rows.append((goal.id, owner_type, owner, goal.filter_domain, start, end))
             values.update(metric._compute_values(rows))
         return values
 
@@ -504,12 +512,24 @@ class CrmSmartGoal(models.Model):
         now = self.env.cr.now()
         values = goals._compute_metric_values()
         baselines = goals._compute_metric_values(baseline=True) if baseline else {}
+        kinds = {
+            metric.id: (metric._is_cumulative(), metric.direction == "lower")
+            for metric in goals.metric_id
+        }
         rows = []
         reached = []
         for goal in goals:
             value = values.get(goal.id, 0.0)
             base = baselines.get(goal.id, goal.baseline_value)
-            expected, progress, status = goal._figures(value, base, today)
+            start, deadline = goal.date_start, goal.date_deadline
+            expected, progress, status = goal_figures(
+                value,
+                base,
+                goal.target,
+                pace_share(start, deadline, today),
+                today > deadline,
+                *kinds[goal.metric_id.id],
+            )
             rows.append((goal.id, value, base, expected, progress, status))
             if status in ("achieved", "missed") and goal.status != status:
                 reached.append(goal)
