@@ -36,6 +36,7 @@
         "views/crm_lifecycle_funnel_report_views.xml",
         "data/crm_goal_metric_data.xml",
         "data/crm_goal_cron.xml",
+        "data/crm_smart_goal_template_data.xml",
         "views/crm_strategy_objective_views.xml",
         "views/crm_goal_metric_views.xml",
         "views/crm_smart_goal_views.xml",

@@ -16,3 +16,4 @@ from . import crm_strategy_objective
 from . import crm_goal_metric
 from . import crm_smart_goal
 from . import crm_smart_goal_checkin
+from . import crm_smart_goal_template

@@ -113,6 +113,11 @@ class CrmSmartGoal(models.Model):
         help="The business goal this goal serves.",
     )
     active = fields.Boolean(default=True)
+    template_id = fields.Many2one(
+        "crm.smart.goal.template",
+        "Start from a Template",
+        help="Fills the goal from a classic example; the target may be a multiple of the baseline.",
+    )
     # Measurable
     metric_id = fields.Many2one(
         "crm.goal.metric", required=True, index=True, tracking=True, ondelete="restrict"
@@ -267,6 +272,65 @@ class CrmSmartGoal(models.Model):
             goal.member_target = target
             goal.member_value = value
             goal.member_progress = progress_of(value, target, goal.direction == "lower")
+
+    @api.onchange("template_id")
+    def _onchange_template_id(self):
+        template = self.template_id
+        if not template:
+            return None
+        start, deadline = template._period_dates(fields.Date.context_today(self))
+        self.update(
+            {
+                "name": template.name,
+                "description": template.description,
+                "metric_id": template.metric_id,
+                "date_start": start,
+                "date_deadline": deadline,
+                "recurrence": template.recurrence,
+            }
+        )
+        if template.target_mode == "fixed":
+            self.target = template.target
+            return None
+        baseline = self._baseline_now()
+        if baseline > 0:
+            self.target = float_round(baseline * template.target_ratio, 2)
+            return None
+        return {
+            "warning": {
+                "title": self.env._("No baseline"),
+                "message": self.env._(
+                    "%(metric)s was zero over the previous period: set the target yourself.",
+                    metric=template.metric_id.name,
+                ),
+            }
+        }
+
+    def _baseline_now(self):
+        """The baseline of this (possibly unsaved) goal, computed on the spot."""
+        self.ensure_one()
+        metric = self.metric_id
+        if not (metric and self.date_start and self.date_deadline):
+            return 0.0
+        if self.owner_type == "user":
+            user = self.user_id
+            owner = user.partner_id.id if metric._user_is_partner() else user.id
+        elif self.owner_type == "team":
+            owner = self.owner_team_id.id
+        else:
+            owner = self.company_id.id
+        if not owner or self.owner_type not in metric._owner_types():
+            return 0.0
+        length = (self.date_deadline - self.date_start).days + 1
+        row = (
+            0,
+            self.owner_type,
+            owner,
+            self.filter_domain,
+            self.date_start - timedelta(days=length),
+            self.date_start - timedelta(days=1),
+        )
+        return metric.sudo()._compute_values([row])[0]
 
     # ------------------------------------------------------------ constraints
 

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmStrategyCase
 
@@ -560,3 +560,39 @@ class TestGoalRules(GoalCase):
             self.env["crm.goal.metric"].with_user(self.rep).create(
                 {"name": "G-x", "kind": "custom"}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestGoalTemplates(GoalCase):
+    """The classic examples fill a rep's goal, the target possibly from the baseline."""
+
+    @freeze_time(TODAY)
+    def test_twenty_new_leads_per_month(self):
+        form = Form(self.env["crm.smart.goal"].with_user(self.rep))
+        form.template_id = self.env.ref("crm_strategy.crm_smart_goal_template_leads_month")
+        self.assertEqual(form.name, "20 new leads per month")
+        self.assertEqual((form.date_start, form.date_deadline), MARCH)
+        self.assertEqual((form.target, form.recurrence), (20, "monthly"))
+        form.objective_id = self.objective
+        goal = form.save()
+        self.assertEqual(
+            (goal.user_id, goal.current_value, goal.status), (self.rep, 3, "off_track")
+        )
+
+    @freeze_time(TODAY)
+    def test_double_revenue_next_quarter(self):
+        form = Form(self.env["crm.smart.goal"].with_user(self.rep))
+        form.template_id = self.env.ref("crm_strategy.crm_smart_goal_template_double_revenue")
+        self.assertEqual(
+            (form.date_start, form.date_deadline), (date(2026, 4, 1), date(2026, 6, 30))
+        )
+        # baseline: 31 December - 31 March, O4 (500), O1 (1000) and O2 (3000) won
+        self.assertEqual(form.target, 9000)
+        form.objective_id = self.objective
+        self.assertEqual(form.save().baseline_value, 4500)
+
+    @freeze_time(TODAY)
+    def test_no_baseline_leaves_the_target_to_the_rep(self):
+        form = Form(self.env["crm.smart.goal"].with_user(self.rep2))
+        form.template_id = self.env.ref("crm_strategy.crm_smart_goal_template_double_revenue")
+        self.assertEqual(form.target, 0)
