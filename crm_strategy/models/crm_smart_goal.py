@@ -473,8 +473,9 @@ class CrmSmartGoal(models.Model):
         return result
 
     def web_read(self, specification):
-        """Fresh figures whenever someone opens a goal."""
-        if len(self) == 1 and "current_value" in specification:
+        """Fresh figures whenever someone opens a goal (unless the request runs on a
+        read-only replica: the cron and "My Goals" refresh them then)."""
+        if len(self) == 1 and "current_value" in specification and not self.env.cr.readonly:
             stale_before = fields.Datetime.now() - FRESH_FOR
             if not self.last_refresh or self.last_refresh < stale_before:
                 self._refresh_progress()

@@ -594,5 +594,7 @@ class TestGoalTemplates(GoalCase):
     @freeze_time(TODAY)
     def test_no_baseline_leaves_the_target_to_the_rep(self):
         form = Form(self.env["crm.smart.goal"].with_user(self.rep2))
-        form.template_id = self.env.ref("crm_strategy.crm_smart_goal_template_double_revenue")
+        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs:
+            form.template_id = self.env.ref("crm_strategy.crm_smart_goal_template_double_revenue")
+        self.assertIn("set the target yourself", logs.output[0])
         self.assertEqual(form.target, 0)
