@@ -357,10 +357,14 @@ BOUND = {
 def run_bound(cr, env):
     """Compute and write every goal's current value, one statement per metric and owner."""
     metric_ids = {m.kind: m.id for m in env["crm.goal.metric"].search([])}
-    cr.execute("SELECT DISTINCT metric_id, owner_type FROM crm_smart_goal")
+    cr.execute(
+        """SELECT metric_id, owner_type, min(date_start), max(date_deadline) + 1
+             FROM crm_smart_goal GROUP BY metric_id, owner_type"""
+    )
     pairs = cr.fetchall()
     kinds = {v: k for k, v in metric_ids.items()}
-    for metric_id, owner_type in pairs:
+    for metric_id, owner_type, date_from, date_to in pairs:
+        t0 = time.perf_counter()
         source, where, date_col, value = BOUND[kinds[metric_id]]
         owner = {"user": "g.user_id", "team": "g.owner_team_id", "company": "g.company_id"}[
             owner_type
@@ -375,11 +379,13 @@ def run_bound(cr, env):
                       JOIN {source} ON {column} = {owner}
                        AND {date_col} >= g.date_start AND {date_col} < g.date_deadline + 1
                      WHERE g.metric_id = %(metric)s AND g.owner_type = %(owner)s AND {where}
+                       AND {date_col} >= %(from)s AND {date_col} < %(to)s
                   GROUP BY g.id) v ON v.id = g1.id
              WHERE g0.id = g1.id AND g1.metric_id = %(metric)s AND g1.owner_type = %(owner)s
             """,
-            {"metric": metric_id, "owner": owner_type},
+            {"metric": metric_id, "owner": owner_type, "from": date_from, "to": date_to},
         )
+        say(f"  bound {kinds[metric_id]}/{owner_type}: {time.perf_counter() - t0:.2f}s")
 
 
 def values_of(cr):
@@ -387,12 +393,41 @@ def values_of(cr):
     return cr.fetchall()
 
 
+def traced(cr, func):
+    """Run func, printing the time of each SQL statement it runs (first words)."""
+    execute = cr.execute
+    spent = []
+
+    def timed_execute(query, params=None, log_exceptions=True):
+        t0 = time.perf_counter()
+        try:
+            return execute(query, params, log_exceptions)
+        finally:
+            text = getattr(query, "code", query)
+            spent.append((time.perf_counter() - t0, " ".join(str(text).split())[:90]))
+
+    cr.execute = timed_execute
+    try:
+        return func()
+    finally:
+        del cr.execute
+        for elapsed, text in sorted(spent, reverse=True)[:12]:
+            say(f"  {elapsed:.2f}s {text}")
+
+
 def bench_refresh(cr, env, args):
+    cr.execute("ANALYZE crm_smart_goal")
     goals = env["crm.smart.goal"].search([])
     env.invalidate_all()
-    ours, _ = timed(f"ours: refresh {len(goals)} goals", goals._refresh_progress)
+    ours, _ = timed(
+        f"ours: refresh {len(goals)} goals", lambda: traced(cr, goals._refresh_progress)
+    )
     ours_rows = values_of(cr)
     cr.commit()
+    for metric, metric_goals in goals.grouped("metric_id").items():
+        t0 = time.perf_counter()
+        metric_goals._compute_metric_values()
+        say(f"  ours {metric.kind} ({len(metric_goals)} goals): {time.perf_counter() - t0:.2f}s")
     env.invalidate_all()
     ours_base, _ = timed(
         "ours: refresh with baselines", lambda: goals._refresh_progress(baseline=True)
