@@ -45,6 +45,7 @@
     "demo": [
         "demo/crm_persona_demo.xml",
         "demo/crm_scoring_model_demo.xml",
+        "demo/crm_smart_goal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
