@@ -332,11 +332,11 @@ BOUND = {
     ),
     "new_customers": (
         "sale_order t JOIN res_partner p ON p.id = t.partner_id",
-        """t.state = 'sale' AND t.id IN (
-               SELECT DISTINCT ON (p1.commercial_partner_id) o1.id
-                 FROM sale_order o1 JOIN res_partner p1 ON p1.id = o1.partner_id
-                WHERE o1.state = 'sale'
-             ORDER BY p1.commercial_partner_id, o1.date_order, o1.id)""",
+        """t.state = 'sale' AND NOT EXISTS (
+               SELECT 1 FROM sale_order o1 JOIN res_partner p1 ON p1.id = o1.partner_id
+                WHERE p1.commercial_partner_id = p.commercial_partner_id
+                  AND o1.state = 'sale'
+                  AND (o1.date_order, o1.id) < (t.date_order, t.id))""",
         "t.date_order",
         "count(DISTINCT p.commercial_partner_id)",
     ),
@@ -355,37 +355,40 @@ BOUND = {
 
 
 def run_bound(cr, env):
-    """Compute and write every goal's current value, one statement per metric and owner."""
-    metric_ids = {m.kind: m.id for m in env["crm.goal.metric"].search([])}
+    """Compute every goal's current value and write them all: one statement, a grouped
+    subquery per metric and owner type (joining the goals to the records), one UPDATE."""
+    kinds = {m.id: m.kind for m in env["crm.goal.metric"].search([])}
     cr.execute(
         """SELECT metric_id, owner_type, min(date_start), max(date_deadline) + 1
              FROM crm_smart_goal GROUP BY metric_id, owner_type"""
     )
-    pairs = cr.fetchall()
-    kinds = {v: k for k, v in metric_ids.items()}
-    for metric_id, owner_type, date_from, date_to in pairs:
-        t0 = time.perf_counter()
+    parts, params = [], {}
+    for i, (metric_id, owner_type, date_from, date_to) in enumerate(cr.fetchall()):
         source, where, date_col, value = BOUND[kinds[metric_id]]
         owner = {"user": "g.user_id", "team": "g.owner_team_id", "company": "g.company_id"}[
             owner_type
         ]
         column = {"user": "t.user_id", "team": "t.team_id", "company": "t.company_id"}[owner_type]
-        cr.execute(
-            f"""
-            UPDATE crm_smart_goal g0 SET current_value = COALESCE(v.value, 0)
-              FROM crm_smart_goal g1
-         LEFT JOIN (SELECT g.id, {value} AS value
-                      FROM crm_smart_goal g
-                      JOIN {source} ON {column} = {owner}
-                       AND {date_col} >= g.date_start AND {date_col} < g.date_deadline + 1
-                     WHERE g.metric_id = %(metric)s AND g.owner_type = %(owner)s AND {where}
-                       AND {date_col} >= %(from)s AND {date_col} < %(to)s
-                  GROUP BY g.id) v ON v.id = g1.id
-             WHERE g0.id = g1.id AND g1.metric_id = %(metric)s AND g1.owner_type = %(owner)s
-            """,
-            {"metric": metric_id, "owner": owner_type, "from": date_from, "to": date_to},
+        parts.append(
+            f"""SELECT g.id, {value} AS value
+                  FROM crm_smart_goal g
+                  JOIN {source} ON {column} = {owner}
+                   AND {date_col} >= g.date_start AND {date_col} < g.date_deadline + 1
+                 WHERE g.metric_id = %(metric{i})s AND g.owner_type = %(owner{i})s AND {where}
+                   AND {date_col} >= %(from{i})s AND {date_col} < %(to{i})s
+              GROUP BY g.id"""
         )
-        say(f"  bound {kinds[metric_id]}/{owner_type}: {time.perf_counter() - t0:.2f}s")
+        params.update(
+            {f"metric{i}": metric_id, f"owner{i}": owner_type, f"from{i}": date_from}
+            | {f"to{i}": date_to}
+        )
+    cr.execute(
+        f"""WITH v AS ({" UNION ALL ".join(parts)})
+            UPDATE crm_smart_goal g0 SET current_value = COALESCE(v.value, 0)
+              FROM crm_smart_goal g1 LEFT JOIN v ON v.id = g1.id
+             WHERE g0.id = g1.id""",
+        params,
+    )
 
 
 def values_of(cr):
@@ -559,21 +562,34 @@ def main():
         help="database to copy instead of an empty one (crm installed)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on a database kept by --keep"
+    )
     args = parser.parse_args()
 
-    create_db(args)
+    if not args.reuse:
+        create_db(args)
     cr, env = open_env(args.db)
     try:
-        users, teams, team_of = build_people(env, args)
-        build_data(cr, env, users, team_of, args)
-        cr.commit()
-        _goals, create_s = build_goals(env, users, teams, args)
+        if args.reuse:
+            # a database kept by --keep: forget the previous gamification goals
+            env["gamification.goal"].search([]).unlink()
+            env["gamification.goal.definition"].search(
+                [("name", "in", ["Leads created", "Opportunities won", "Revenue won"])]
+            ).unlink()
+            cr.commit()
+            create_s = None
+        else:
+            users, teams, team_of = build_people(env, args)
+            build_data(cr, env, users, team_of, args)
+            cr.commit()
+            _goals, create_s = build_goals(env, users, teams, args)
         results = {
             "leads": args.leads,
             "orders": args.orders,
             "users": args.users,
             "teams": args.teams,
-            "create_goals_s": round(create_s, 2),
+            "create_goals_s": create_s and round(create_s, 2),
             **bench_refresh(cr, env, args),
             **bench_gamification(cr, env, args),
         }
@@ -583,7 +599,7 @@ def main():
 
         odoo.sql_db.close_db(args.db)
     print(json.dumps(results, indent=2))
-    if not args.keep:
+    if not (args.keep or args.reuse):
         subprocess.run(["dropdb", "--if-exists", args.db], check=False)
 
 

@@ -282,11 +282,14 @@ class CrmGoalMetric(models.Model):
                 # the order is its customer's first confirmed one
                 query.add_where(
                     SQL(
-                        """%s IN (SELECT DISTINCT ON (p.commercial_partner_id) o.id
-                                    FROM sale_order o
-                                    JOIN res_partner p ON p.id = o.partner_id
-                                   WHERE o.state = 'sale'
-                                ORDER BY p.commercial_partner_id, o.date_order, o.id)""",
+                        """NOT EXISTS (SELECT 1
+                                         FROM sale_order first
+                                         JOIN res_partner first_p ON first_p.id = first.partner_id
+                                        WHERE first_p.commercial_partner_id = %s
+                                          AND first.state = 'sale'
+                                          AND (first.date_order, first.id) < (%s, %s))""",
+                        customer,
+                        col("date_order"),
                         col("id"),
                     )
                 )
