@@ -537,6 +537,16 @@ class TestGoalRules(GoalCase):
         self.assertEqual(mine.target, 5)
 
     @freeze_time(TODAY)
+    def test_reps_see_the_check_ins_of_the_goals_they_see(self):
+        mine = self._goal("leads_created")
+        theirs = self._goal("leads_created", user=self.rep2)
+        (mine | theirs)._create_checkins()
+        Checkin = self.env["crm.smart.goal.checkin"].with_user(self.rep)
+        self.assertEqual(Checkin.search([]).goal_id, mine)
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.rep).action_checkin()
+
+    @freeze_time(TODAY)
     def test_rep_sets_own_goal_only(self):
         Goal = self.env["crm.smart.goal"].with_user(self.rep)
         values = {
