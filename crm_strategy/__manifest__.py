@@ -47,11 +47,18 @@
         "views/loyalty_card_views.xml",
         "report/crm_loyalty_statement_report.xml",
         "views/crm_loyalty_portal_templates.xml",
+        "data/crm_goal_metric_data.xml",
+        "data/crm_goal_cron.xml",
+        "data/crm_smart_goal_template_data.xml",
+        "views/crm_strategy_objective_views.xml",
+        "views/crm_goal_metric_views.xml",
+        "views/crm_smart_goal_views.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [
         "demo/crm_persona_demo.xml",
         "demo/crm_scoring_model_demo.xml",
+        "demo/crm_smart_goal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -28,3 +28,8 @@ from . import res_partner_loyalty
 from . import sale_order
 from . import account_move
 from . import sale_order_line
+from . import crm_strategy_objective
+from . import crm_goal_metric
+from . import crm_smart_goal
+from . import crm_smart_goal_checkin
+from . import crm_smart_goal_template

@@ -14,3 +14,5 @@ from . import test_crm_loyalty_tier
 from . import test_crm_loyalty_concurrency
 from . import test_crm_loyalty_tour
 from . import test_crm_loyalty_statement
+from . import test_crm_smart_goal
+from . import test_crm_smart_goal_tour
