@@ -20,60 +20,15 @@ import json
 import os
 import resource
 import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import create_db, make_say, open_env, timed
+
+say = make_say("bench_customer_value")
+
+
 AS_OF = date(2026, 6, 30)
-
-
-def say(msg):
-    print(f"[bench_customer_value] {msg}", flush=True)
-
-
-def addons_path():
-    import odoo  # noqa: PLC0415
-
-    root = Path(odoo.__file__).resolve().parent
-    return ",".join(str(p) for p in (REPO, root.parent / "addons", root / "addons") if p.is_dir())
-
-
-def create_db(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    if args.template:
-        say(f"copying template {args.template} into {args.db}")
-        subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    say("installing crm_strategy")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            args.db,
-            f"--addons-path={addons_path()}",
-            "--without-demo=all",
-            "--max-cron-threads=0",
-            "-i",
-            "crm_strategy",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-port=0",
-        ],
-        check=True,
-    )
-
-
-def open_env(db):
-    import odoo  # noqa: PLC0415
-    from odoo import api  # noqa: PLC0415
-
-    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(db)
-    cr = registry.cursor()
-    return cr, api.Environment(cr, odoo.SUPERUSER_ID, {})
 
 
 def build_data(cr, env, args):
@@ -159,14 +114,6 @@ BOUND_SQL = """
 """
 
 
-def timed(label, func):
-    t0 = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - t0
-    say(f"{label}: {elapsed:.2f}s")
-    return elapsed, result
-
-
 def bench(cr, env, args):
     company = env.company
     Value = env["crm.customer.value"]
@@ -234,7 +181,7 @@ def main():
     args = parser.parse_args()
 
     if not args.reuse:
-        create_db(args)
+        create_db(args.db, args.template, say)
     cr, env = open_env(args.db)
     try:
         if args.reuse:

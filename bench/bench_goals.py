@@ -26,12 +26,13 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import create_db, make_say, open_env, timed
+
+say = make_say("bench_goals")
+
 
 USER_METRICS = ["leads_created", "opportunities_won", "revenue_won", "win_rate"]
 TEAM_METRICS = [
@@ -43,78 +44,6 @@ TEAM_METRICS = [
 ]
 # what gamification can express with a count/sum goal definition
 GAMIFICATION_METRICS = ["leads_created", "opportunities_won", "revenue_won"]
-
-
-def say(msg):
-    print(f"[bench_goals] {msg}", flush=True)
-
-
-def addons_path():
-    import odoo  # noqa: PLC0415
-
-    root = Path(odoo.__file__).resolve().parent
-    paths = [REPO, root.parent / "addons", root / "addons"]
-    return ",".join(str(p) for p in paths if p.is_dir())
-
-
-def odoo_cmd(db, *args):
-    import odoo  # noqa: PLC0415
-
-    odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
-    launcher = [str(odoo_bin)] if odoo_bin.exists() else ["-m", "odoo"]
-    return [
-        sys.executable,
-        *launcher,
-        "-d",
-        db,
-        f"--addons-path={addons_path()}",
-        "--without-demo=all",
-        "--max-cron-threads=0",
-        *args,
-    ]
-
-
-def create_db(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    if args.template:
-        say(f"copying template {args.template} into {args.db}")
-        subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    say("installing crm_strategy and gamification")
-    subprocess.run(
-        odoo_cmd(
-            args.db,
-            "-i",
-            "crm_strategy,gamification",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-port=0",
-        ),
-        check=True,
-    )
-
-
-def open_env(db):
-    import odoo  # noqa: PLC0415
-    from odoo import api  # noqa: PLC0415
-
-    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(db)
-    cr = registry.cursor()
-    return cr, api.Environment(cr, odoo.SUPERUSER_ID, {})
-
-
-def timed(label, func):
-    profile = os.environ.get("BENCH_PROFILE") and __import__("cProfile").Profile()
-    t0 = time.perf_counter()
-    if profile:
-        profile.enable()
-    result = func()
-    elapsed = time.perf_counter() - t0
-    if profile:
-        profile.disable()
-        __import__("pstats").Stats(profile).sort_stats("cumulative").print_stats(25)
-    say(f"{label}: {elapsed:.2f}s")
-    return elapsed, result
 
 
 def build_people(env, args):
@@ -587,7 +516,7 @@ def main():
     args = parser.parse_args()
 
     if not args.reuse:
-        create_db(args)
+        create_db(args.db, args.template, say, modules="crm_strategy,gamification")
     cr, env = open_env(args.db)
     try:
         if args.reuse:

@@ -25,59 +25,11 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import create_db, make_say, open_env
 
-
-def say(msg):
-    print(f"[bench_loyalty] {msg}", flush=True)
-
-
-def addons_path():
-    import odoo  # noqa: PLC0415
-
-    root = Path(odoo.__file__).resolve().parent
-    paths = [REPO, root.parent / "addons", root / "addons"]
-    return ",".join(str(p) for p in paths if p.is_dir())
-
-
-def create_db(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    if args.template:
-        say(f"copying template {args.template} into {args.db}")
-        subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    say("installing crm_strategy")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            args.db,
-            f"--addons-path={addons_path()}",
-            "--without-demo=all",
-            "--max-cron-threads=0",
-            "-i",
-            "crm_strategy",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-port=0",
-        ],
-        check=True,
-    )
-
-
-def open_env(db):
-    import odoo  # noqa: PLC0415
-    from odoo import api  # noqa: PLC0415
-
-    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(db)
-    cr = registry.cursor()
-    return cr, api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+say = make_say("bench_loyalty")
 
 
 def build_data(cr, env, args):
@@ -329,8 +281,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    create_db(args)
-    cr, env = open_env(args.db)
+    create_db(args.db, args.template, say)
+    cr, env = open_env(args.db, {"tracking_disable": True})
     try:
         program, card_ids, entries, generated_s = build_data(cr, env, args)
         results = {

@@ -22,67 +22,13 @@ import os
 import random
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import create_db, make_say, odoo_cmd, open_env, timed
 
-
-def say(msg):
-    print(f"[bench_scoring] {msg}", flush=True)
-
-
-def addons_path():
-    import odoo  # noqa: PLC0415
-
-    root = Path(odoo.__file__).resolve().parent
-    paths = [REPO, root.parent / "addons", root / "addons"]
-    return ",".join(str(p) for p in paths if p.is_dir())
-
-
-def odoo_cmd(db, *args):
-    import odoo  # noqa: PLC0415
-
-    # odoo-bin rather than -m odoo: prefork servers re-run sys.argv[0] for the gevent worker
-    odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
-    launcher = [str(odoo_bin)] if odoo_bin.exists() else ["-m", "odoo"]
-    return [
-        sys.executable,
-        *launcher,
-        "-d",
-        db,
-        f"--addons-path={addons_path()}",
-        "--without-demo=all",
-        "--max-cron-threads=0",
-        *args,
-    ]
-
-
-def create_db(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    if args.template:
-        say(f"copying template {args.template} into {args.db}")
-        subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    say("installing crm_strategy")
-    subprocess.run(
-        odoo_cmd(
-            args.db, "-i", "crm_strategy", "--stop-after-init", "--log-level=warn", "--http-port=0"
-        ),
-        check=True,
-    )
-
-
-def open_env(db):
-    import odoo  # noqa: PLC0415
-    from odoo import api  # noqa: PLC0415
-
-    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(db)
-    cr = registry.cursor()
-    return cr, api.Environment(cr, odoo.SUPERUSER_ID, {})
+say = make_say("bench_scoring")
 
 
 FIT_SQL = """
@@ -316,14 +262,6 @@ UPDATE crm_lead l SET score_fit = c.fit, score_engagement = c.eng,
 BOUND_SELECT = "SELECT count(*), sum(LEAST(GREATEST(fit + eng, 0), 100)) FROM calc"
 
 
-def timed(label, func):
-    t0 = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - t0
-    say(f"{label}: {elapsed:.2f}s")
-    return elapsed, result
-
-
 def bench_rescore(cr, env, model, be, args):
     from odoo import fields  # noqa: PLC0415
 
@@ -493,7 +431,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    create_db(args)
+    create_db(args.db, args.template, say)
     cr, env = open_env(args.db)
     try:
         model, be = build_data(cr, env, args)
