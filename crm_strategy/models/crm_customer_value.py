@@ -4,7 +4,7 @@ from datetime import timedelta
 import numpy as np
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..services import clv
@@ -28,8 +28,8 @@ class CrmCustomerValue(models.Model):
     A separate model keyed by (partner, company) rather than company-dependent
     fields on res.partner: partners are usually shared between companies while
     the purchases behind these numbers are not, and a plain table lets the
-    refresh upsert every customer in one statement, lets users group, pivot
-    and chart by segment, and carries its own multi-company rule.
+    refresh rewrite every customer in a few set-based statements, lets users
+    group, pivot and chart by segment, and carries its own multi-company rule.
     Rows are written only by the refresh (`_refresh`), never by hand.
     """
 
@@ -65,7 +65,6 @@ class CrmCustomerValue(models.Model):
     m_score = fields.Integer("M", aggregator=None, readonly=True)
     rfm_code = fields.Char("RFM", readonly=True)
     segment_id = fields.Many2one("crm.rfm.segment", ondelete="set null", readonly=True)
-    segment_color = fields.Integer(related="segment_id.color")
     expected_purchases = fields.Float(
         digits=(16, 2),
         aggregator="avg",
@@ -112,8 +111,8 @@ class CrmCustomerValue(models.Model):
 
         Set-based: one statement aggregates the purchases and scores R, F, M
         and the segment into a scratch table, numpy fits and predicts on the
-        arrays, one statement writes the segment history and one upserts all
-        rows. Returns the crm.clv.fit record.
+        arrays, one statement writes the segment history and three write the
+        rows back (see `_upsert`). Returns the crm.clv.fit record.
         """
         company.ensure_one()
         as_of = as_of or fields.Date.context_today(self)
@@ -479,6 +478,6 @@ class CrmCustomerValue(models.Model):
     @api.model
     def _check_refresh_rights(self):
         if not self.env.user.has_group("crm_strategy.group_crm_strategy_manager"):
-            raise ValidationError(
+            raise AccessError(
                 self.env._("Only strategy managers can refresh RFM and lifetime values.")
             )

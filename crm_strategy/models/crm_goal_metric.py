@@ -22,7 +22,7 @@ METRIC_KINDS = [
 AGGREGATES = [("count", "Count"), ("sum", "Sum"), ("avg", "Average")]
 # kinds whose value only grows during the period: a goal on them is achieved as soon
 # as the target is reached; the others (rates, averages) are judged at the deadline.
-CUMULATIVE_AGGREGATES = ("count", "sum", "count_distinct")
+CUMULATIVE_AGGREGATES = ("count", "sum")
 
 WON = [("active", "=", True), ("stage_id.is_won", "=", True)]
 LOST = [("active", "=", False), ("probability", "=", 0)]

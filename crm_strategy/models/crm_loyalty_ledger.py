@@ -437,7 +437,7 @@ class CrmLoyaltyLedger(models.Model):
             points = -self._round(remaining)
             capped = entry.program_id.crm_refund_policy == "cap"
             if points < 0 and capped:
-                points = -min(entry.points, max(balance[entry.card_id.id], 0.0))
+                points = -min(self._round(remaining), max(balance[entry.card_id.id], 0.0))
             if float_is_zero(points, precision_digits=POINTS_DIGITS):
                 continue
             balance[entry.card_id.id] += points

@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -5,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, float_compare, float_round
+
+_logger = logging.getLogger(__name__)
 
 GOAL_STATUSES = [
     ("on_track", "On Track"),
@@ -326,6 +329,10 @@ class CrmSmartGoal(models.Model):
             owner = self.company_id.id
         if not owner or self.owner_type not in metric._owner_types():
             return 0.0
+        # Computed as superuser: a rep gets the baseline of their own goals only.
+        is_manager = self.env.user.has_group("crm_strategy.group_crm_strategy_manager")
+        if not is_manager and (self.owner_type != "user" or self.user_id != self.env.user):
+            return 0.0
         length = (self.date_deadline - self.date_start).days + 1
         row = (
             0,
@@ -456,11 +463,16 @@ class CrmSmartGoal(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("owner_type", "user") != "user":
+                vals["user_id"] = False  # not the creator's: rules and group-bys read user_id
         goals = super().create(vals_list)
         goals._refresh_progress(baseline=True)
         return goals
 
     def write(self, vals):
+        if vals.get("owner_type") in ("team", "company"):
+            vals = dict(vals, user_id=False)
         result = super().write(vals)
         measured = {
             "metric_id",
@@ -710,7 +722,17 @@ class CrmSmartGoal(models.Model):
                     "company_id": goal.company_id.id,
                 }
             )
-        return self.create(vals_list)
+        # One goal whose owner lost access must not roll back the whole nightly run.
+        created = self.browse()
+        for vals in vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    created |= self.create(vals)
+            except ValidationError as error:
+                _logger.info(
+                    "crm_strategy: goal %s not renewed: %s", vals["previous_goal_id"], error
+                )
+        return created
 
     @api.model
     def _refresh_domain(self):

@@ -77,11 +77,3 @@ class ResPartner(models.Model):
                 [("company_id", "=", company_id), ("segment_id", operator, value)],
             )
         ]
-
-    def action_view_customer_value(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_strategy.crm_customer_value_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        return action

@@ -166,6 +166,7 @@ class SaleOrder(models.Model):
         if full:
             return earned._reverse(reason, source=refund)
         vals_list = []
+        balance = {card.id: card.points for card in earned.card_id}
         for entry in earned:
             already = -sum(entry.reversal_ids.mapped("points"))
             points = min(entry.points * ratio, entry.points - already)
@@ -187,10 +188,11 @@ class SaleOrder(models.Model):
                     }
                 )
                 continue
-            balance = entry.card_id.points
             if entry.program_id.crm_refund_policy == "cap":
-                points = min(points, max(balance, 0.0))
+                # an earn and its tier bonus are capped against the same, shrinking balance
+                points = min(points, max(balance[entry.card_id.id], 0.0))
             if points > 0:
+                balance[entry.card_id.id] -= points
                 vals_list.append(
                     {
                         "card": entry.card_id,

@@ -1,4 +1,4 @@
-"""RFM quintile scores: the reference for the SQL the refresh runs.
+"""RFM quintile scores: the reference the CDNOW test checks the refresh's SQL against.
 
 A customer's score on one measure is the quintile of their value among the
 company's customers, 1 (lowest fifth) to 5 (highest fifth). Equal values get
@@ -29,11 +29,6 @@ def rfm_scores(recency_days, frequency, monetary):
         quintile_scores(frequency),
         quintile_scores(monetary),
     )
-
-
-def rfm_code(r, f, m):
-    """The three scores as the usual "545" code."""
-    return f"{int(r)}{int(f)}{int(m)}"
 
 
 def find_cell_conflicts(ranges):

@@ -133,6 +133,26 @@ class TestLoyaltyPendingPoints(LoyaltyLedgerCase):
         self.assertEqual(self.card.points, 30)
         self.assertBalanced(self.card)
 
+    def test_capped_cancel_after_partial_refund_takes_back_only_what_is_left(self):
+        self.program.crm_refund_policy = "cap"
+        self.card._crm_earn(20, "Welcome")
+        order = self._order(qty=4)
+        order.action_confirm()
+        invoice = self._pay(order)
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Broken bag"})
+        )
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund.invoice_line_ids.quantity = 1
+        refund.action_post()
+        self.assertEqual(self.card.points, 50)
+        order._action_cancel()
+        # 40 earned, 10 already refunded: the cancellation takes back 30, not 40.
+        self.assertEqual(self.card.points, 20, "the welcome points stay")
+        self.assertBalanced(self.card)
+
     def test_cancel_pending_points(self):
         self.program.crm_pending_policy = "paid"
         order = self._order(qty=2)

@@ -404,6 +404,15 @@ class TestGoalStatus(GoalCase):
         self.assertEqual(goal.checkin_ids.mapped("value"), [3.0])
 
     @freeze_time(TODAY)
+    def test_team_and_company_goals_have_no_salesperson(self):
+        # The form's default salesperson (its creator) must not make it "their" goal.
+        team_goal = self._goal("leads_created", target=30, owner="team", user_id=self.manager.id)
+        self.assertFalse(team_goal.user_id)
+        goal = self._goal("leads_created", target=5, user=self.manager)
+        goal.write({"owner_type": "company"})
+        self.assertFalse(goal.user_id)
+
+    @freeze_time(TODAY)
     def test_team_goal_rolls_up_members_goals(self):
         team_goal = self._goal("leads_created", target=30, owner="team")
         rep_goal = self._goal("leads_created", target=20)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from odoo.tests import tagged
 
+from ..services.rfm import rfm_scores
 from .customer_value_common import CustomerValueCase
 
 END_OF_CALIBRATION = date(1997, 9, 30)
@@ -61,6 +62,16 @@ class TestCustomerValueCdnow(CustomerValueCase):
         self.assertEqual(set(values.mapped("clv_basis")), {"model"})
         self.assertTrue(all(0 <= v.probability_alive <= 1 for v in values))
         self.assertTrue(all(v.clv_total >= v.monetary_total for v in values))
+        # The database's quintiles are the reference implementation's, customer for customer.
+        r, f, m = rfm_scores(
+            values.mapped("recency_days"),
+            values.mapped("frequency"),
+            values.mapped("monetary_total"),
+        )
+        self.assertEqual(
+            [list(r), list(f), list(m)],
+            [values.mapped("r_score"), values.mapped("f_score"), values.mapped("m_score")],
+        )
         # The 5x5 grid: every customer has one segment and scores from 1 to 5.
         self.assertFalse(values.filtered(lambda v: not v.segment_id))
         self.assertEqual(
