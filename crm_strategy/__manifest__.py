@@ -18,6 +18,8 @@
         "sale_loyalty",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
+    # drops the ledger's trigger and hash functions
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/crm_strategy_security.xml",
         "security/ir.model.access.csv",

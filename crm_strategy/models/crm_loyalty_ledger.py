@@ -10,14 +10,25 @@ it: append-only, signed points, balance after each entry, expiry lots, pending/p
 Invariants (kept in the same transaction as the change, with the card row locked):
 
 * ``loyalty.card.points`` == sum of the card's posted entries' points;
-* a posted entry is never written nor deleted, by anyone (superuser included, through the ORM);
-  corrections are reversal entries (``origin_entry_id`` points at the reversed entry);
+* one owner: every change of a card's points goes through the posting service of this model
+  (``_post_entries``, ``_post_pending``, ``_reverse``, ``_expire_points``), called with explicit
+  arguments. No context key switches a control off or picks an entry type: what only trusted code
+  may do is checked against ``env.su`` or the user's groups;
+* the public ``create`` and ``write`` refuse everyone; the service stores rows through private
+  methods (``_store_entries``, ``_store_transition``);
+* a posted entry is never written nor deleted, by anyone: the ORM refuses it and so does the
+  database (trigger ``crm_loyalty_ledger_guard``); corrections are reversal entries
+  (``origin_entry_id`` points at the reversed entry);
+* tamper evidence: each posted entry carries ``chain_seq`` and ``chain_hash``, the SHA-256 of its
+  canonical payload chained to the previous posted entry of its card, computed in the database
+  (trigger ``crm_loyalty_ledger_chain``); ``action_verify_ledger`` recomputes every chain;
 * expiry entries point at the earn lot they expire (``origin_entry_id``); redemptions consume the
   oldest lots first (FIFO by posting order), which the expiry SQL reproduces.
 """
 
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -30,6 +41,8 @@ DEBIT_TYPES = ("redeem", "expire", "transfer_out")
 GUARDED_TYPES = ("redeem", "transfer_out", "adjust")
 POINTS_DIGITS = 2
 EXPIRY_BATCH = 5000
+# key of the transaction's cursor cache: how many order operations own card points right now
+ORDER_WINDOW_KEY = "crm_loyalty_order_window"
 
 _logger = logging.getLogger(__name__)
 
@@ -102,6 +115,18 @@ class CrmLoyaltyLedger(models.Model):
     release_date = fields.Date(
         readonly=True, help="Pending points become available on this date (after delivery)."
     )
+    chain_seq = fields.Integer(
+        string="Chain Sequence",
+        readonly=True,
+        copy=False,
+        help="Position of the posted entry in its card's hash chain (set by the database).",
+    )
+    chain_hash = fields.Char(
+        readonly=True,
+        copy=False,
+        help="SHA-256 of the entry chained to the previous posted entry of its card (set by the "
+        "database when the entry is posted).",
+    )
 
     _sql_constraints = [
         (
@@ -127,6 +152,114 @@ class CrmLoyaltyLedger(models.Model):
             """CREATE INDEX IF NOT EXISTS crm_loyalty_ledger_card_posted_idx
                    ON crm_loyalty_ledger (card_id, date_posted, id) WHERE state = 'posted'"""
         )
+        self._init_tamper_evidence()
+
+    def _init_tamper_evidence(self):
+        """Hash chain and immutability of posted entries, enforced by PostgreSQL itself.
+
+        ``crm_loyalty_ledger_hash`` is the one definition of an entry's canonical payload, used by
+        the chain trigger and by ``action_verify_ledger``. Posted rows inserted before this code
+        existed get their chain here (per card, in posting order)."""
+        cr = self.env.cr
+        cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION crm_loyalty_ledger_hash(prev_hash text, e crm_loyalty_ledger)
+            RETURNS text LANGUAGE sql STABLE AS $$
+                SELECT encode(sha256(convert_to(COALESCE(prev_hash, '') || jsonb_build_array(
+                    e.id, e.card_id, e.program_id, e.company_id, e.entry_type,
+                    round(e.points::numeric, 2)::text, e.state,
+                    to_char(e.date, 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+                    to_char(e.date_posted, 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+                    to_char(e.expiry_date, 'YYYY-MM-DD'),
+                    e.source_model, e.source_id, e.origin_entry_id, e.reason, e.chain_seq
+                )::text, 'UTF8')), 'hex')
+            $$
+            """
+        )
+        cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION crm_loyalty_ledger_chain() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                prev_seq integer;
+                prev_hash text;
+            BEGIN
+                IF NEW.state = 'posted' AND NEW.chain_hash IS NULL THEN
+                    SELECT chain_seq, chain_hash INTO prev_seq, prev_hash FROM crm_loyalty_ledger
+                     WHERE card_id = NEW.card_id AND state = 'posted'
+                       AND chain_hash IS NOT NULL AND id <> NEW.id
+                  ORDER BY chain_seq DESC LIMIT 1;
+                    NEW.chain_seq := COALESCE(prev_seq, 0) + 1;
+                    NEW.chain_hash := crm_loyalty_ledger_hash(prev_hash, NEW);
+                END IF;
+                RETURN NEW;
+            END
+            $$
+            """
+        )
+        # A posted (or cancelled) row only changes in the columns outside its hash that Odoo
+        # rewrites itself: contact merges (partner_id) and user deletion (the user columns).
+        cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION crm_loyalty_ledger_guard() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                free constant text[] := ARRAY['partner_id', 'user_id', 'create_uid', 'write_uid',
+                                              'write_date', 'chain_seq', 'chain_hash'];
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    IF OLD.state <> 'pending' THEN
+                        RAISE EXCEPTION 'crm_loyalty_ledger: entry % is % and cannot be deleted',
+                            OLD.id, OLD.state USING ERRCODE = 'integrity_constraint_violation';
+                    END IF;
+                    RETURN OLD;
+                END IF;
+                IF OLD.state <> 'pending' AND (
+                    (to_jsonb(NEW) - free) IS DISTINCT FROM (to_jsonb(OLD) - free)
+                    -- a missing chain is set once (entries posted before the chain existed)
+                    OR (OLD.chain_hash IS NOT NULL
+                        AND (NEW.chain_hash IS DISTINCT FROM OLD.chain_hash
+                             OR NEW.chain_seq IS DISTINCT FROM OLD.chain_seq))
+                ) THEN
+                    RAISE EXCEPTION 'crm_loyalty_ledger: entry % is % and cannot be changed',
+                        OLD.id, OLD.state USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                RETURN NEW;
+            END
+            $$
+            """
+        )
+        # BEFORE triggers fire in name order: the guard sees the row as the statement sent it
+        cr.execute(
+            """
+            DROP TRIGGER IF EXISTS crm_loyalty_ledger_a_guard ON crm_loyalty_ledger;
+            CREATE TRIGGER crm_loyalty_ledger_a_guard BEFORE UPDATE OR DELETE ON crm_loyalty_ledger
+                FOR EACH ROW EXECUTE FUNCTION crm_loyalty_ledger_guard();
+            DROP TRIGGER IF EXISTS crm_loyalty_ledger_b_chain ON crm_loyalty_ledger;
+            CREATE TRIGGER crm_loyalty_ledger_b_chain BEFORE INSERT OR UPDATE ON crm_loyalty_ledger
+                FOR EACH ROW EXECUTE FUNCTION crm_loyalty_ledger_chain();
+            CREATE UNIQUE INDEX IF NOT EXISTS crm_loyalty_ledger_chain_uniq
+                ON crm_loyalty_ledger (card_id, chain_seq) WHERE state = 'posted';
+            """
+        )
+        # entries posted before the chain existed: chain them per card in posting order (the
+        # guard lets a NULL chain be set once; the chain trigger computes it)
+        cr.execute(
+            """
+            DO $$
+            DECLARE
+                r record;
+            BEGIN
+                FOR r IN SELECT id FROM crm_loyalty_ledger
+                          WHERE state = 'posted' AND chain_hash IS NULL
+                       ORDER BY card_id, date_posted, id
+                LOOP
+                    UPDATE crm_loyalty_ledger SET chain_hash = NULL WHERE id = r.id;
+                END LOOP;
+            END
+            $$
+            """
+        )
 
     @api.depends("entry_type", "card_id")
     def _compute_reference(self):
@@ -143,28 +276,46 @@ class CrmLoyaltyLedger(models.Model):
     # ------------------------------------------------------------------ CRUD guards
 
     @api.model_create_multi
-    def create(self, vals_list):
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        """Nobody creates entries through the ORM's API (RPC, import, other modules): the posting
+        service stores them with ``_store_entries``."""
         self.browse().check_access("create")
-        if not self.env.context.get("crm_loyalty_ledger_post"):
-            raise UserError(
-                self.env._(
-                    "Ledger entries are created by the loyalty flows only (orders, the adjustment "
-                    "wizard, expiry). Request an adjustment instead."
-                )
+        raise UserError(
+            self.env._(
+                "Ledger entries are created by the loyalty flows only (orders, the adjustment "
+                "wizard, expiry). Request an adjustment instead."
             )
-        return super().create(vals_list)
+        )
 
-    def write(self, vals):
-        allowed = self.env.context.get("crm_loyalty_ledger_transition")
-        if not allowed or set(vals) - {"state", "balance_after", "date_posted"}:
-            raise UserError(
-                self.env._(
-                    "Ledger entries cannot be changed. Post a reversal or an adjustment instead."
-                )
+    def write(self, vals):  # pylint: disable=method-required-super
+        """Nobody writes entries through the ORM's API: pending entries change state through the
+        posting service (``_store_transition``), posted ones never change."""
+        raise UserError(
+            self.env._(
+                "Ledger entries cannot be changed. Post a reversal or an adjustment instead."
             )
+        )
+
+    def _store_entries(self, vals_list):
+        """Insert validated rows (posting service only). ``super`` from this class skips the
+        public ``create`` above: no flag a caller could send is involved."""
+        # the ORM's create, past our refusing override: on purpose
+        entries = super(CrmLoyaltyLedger, self.sudo()).create(vals_list)  # pylint: disable=super-method-mismatch
+        # the chain columns were set by the database trigger
+        entries.invalidate_recordset(["chain_seq", "chain_hash"])
+        return entries
+
+    def _store_transition(self, vals):
+        """Move pending entries to posted or cancelled (posting service only)."""
+        if set(vals) - {"state", "balance_after", "date_posted"}:
+            raise UserError(self.env._("Only the state of a pending entry changes."))
         if any(entry.state != "pending" for entry in self):
             raise UserError(self.env._("Posted ledger entries cannot be changed."))
-        return super().write(vals)
+        # the ORM's write, past our refusing override: on purpose
+        res = super(CrmLoyaltyLedger, self.sudo()).write(vals)  # pylint: disable=super-method-mismatch
+        self.flush_recordset()
+        self.invalidate_recordset(["chain_seq", "chain_hash"])
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
@@ -236,6 +387,26 @@ class CrmLoyaltyLedger(models.Model):
                 )
             )
 
+    # ------------------------------------------------------------------ order window
+
+    @contextmanager
+    def _order_window(self):
+        """While sale_loyalty confirms or cancels orders, or changes the reward lines and points of
+        a confirmed order, it writes the cards' points itself (``coupon.points += change``). Inside
+        this window those writes are not applied: the order code posts the entries of the change
+        and the service sets the points. The window lives in the cursor's cache, held by this
+        server process for the duration of the call: nothing a client sends can open it."""
+        cache = self.env.cr.cache
+        cache[ORDER_WINDOW_KEY] = cache.get(ORDER_WINDOW_KEY, 0) + 1
+        try:
+            yield
+        finally:
+            cache[ORDER_WINDOW_KEY] -= 1
+
+    @api.model
+    def _orders_own_points(self):
+        return self.env.cr.cache.get(ORDER_WINDOW_KEY, 0) > 0
+
     # ------------------------------------------------------------------ posting
 
     @api.model
@@ -247,7 +418,6 @@ class CrmLoyaltyLedger(models.Model):
         release_date, allow_negative (reversals under the 'negative balance' policy).
         Returns the created entries. Raises before storing anything when one entry is invalid.
         """
-        Ledger = self.sudo().with_context(crm_loyalty_ledger_post=True)
         cards = self.env["loyalty.card"].sudo().browse()
         for vals in vals_list:
             cards |= vals["card"]
@@ -332,7 +502,7 @@ class CrmLoyaltyLedger(models.Model):
                     "origin_entry_id": vals.get("origin_entry_id"),
                 }
             )
-        entries = Ledger.create(create_vals)
+        entries = self._store_entries(create_vals)
         self._set_card_points(cards, balance)
         entries._upgrade_tiers()
         return entries.with_env(self.env)
@@ -352,7 +522,7 @@ class CrmLoyaltyLedger(models.Model):
             if float_compare(card.points, balance[card.id], precision_digits=POINTS_DIGITS):
                 by_value[balance[card.id]].append(card.id)
         for value, ids in by_value.items():
-            cards.browse(ids).with_context(crm_loyalty_ledger_post=True).write({"points": value})
+            cards.browse(ids)._crm_store_points(value)
 
     def _post_pending(self):
         """Post pending entries (an order was paid, the delivery delay passed)."""
@@ -374,7 +544,7 @@ class CrmLoyaltyLedger(models.Model):
                         points=-entry.points,
                     )
                 )
-            entry.with_context(crm_loyalty_ledger_transition=True).write(
+            entry._store_transition(
                 {"state": "posted", "balance_after": balance[entry.card_id.id], "date_posted": now}
             )
         self._set_card_points(cards, balance)
@@ -412,7 +582,7 @@ class CrmLoyaltyLedger(models.Model):
 
     def action_reject(self):
         self._check_manager()
-        self.sudo().with_context(crm_loyalty_ledger_transition=True).write({"state": "cancelled"})
+        self.sudo()._store_transition({"state": "cancelled"})
 
     def _reverse(self, reason, source=None):
         """Reverse entries: posted ones by a reversal entry of the opposite sign, pending ones by
@@ -420,7 +590,8 @@ class CrmLoyaltyLedger(models.Model):
         refund policy, reversing earned points that were already spent only takes what is left."""
         entries = self.sudo()
         pending = entries.filtered(lambda e: e.state == "pending")
-        pending.with_context(crm_loyalty_ledger_transition=True).write({"state": "cancelled"})
+        if pending:
+            pending._store_transition({"state": "cancelled"})
         posted = (entries - pending).filtered(
             lambda e: e.state == "posted" and e.entry_type not in ("reversal", "expire")
         )
@@ -596,6 +767,85 @@ class CrmLoyaltyLedger(models.Model):
             """
         )
         return self.env.cr.fetchall()
+
+    @api.model
+    def _broken_chains(self):
+        """[(entry id, card id, problem)]: the first broken posted entry of every card whose hash
+        chain does not verify, in one statement. An entry is broken when its stored hash is not
+        the hash of its payload chained to the previous entry's stored hash (its content or its
+        predecessor changed), or when its sequence does not follow the previous one (an entry was
+        deleted or unposted before it)."""
+        self.env["crm.loyalty.ledger"].flush_model()
+        self.env.cr.execute(
+            """
+            WITH chain AS (
+                SELECT e.id, e.card_id, e.chain_seq, e.chain_hash,
+                       crm_loyalty_ledger_hash(LAG(e.chain_hash) OVER w, e) AS expected,
+                       COALESCE(LAG(e.chain_seq) OVER w, 0) + 1 AS expected_seq
+                  FROM crm_loyalty_ledger e
+                 WHERE e.state = 'posted'
+                WINDOW w AS (PARTITION BY e.card_id ORDER BY e.chain_seq, e.id)
+            ), broken AS (
+                SELECT id, card_id,
+                       CASE WHEN chain_seq IS DISTINCT FROM expected_seq THEN 'sequence'
+                            ELSE 'hash' END AS problem,
+                       ROW_NUMBER() OVER (PARTITION BY card_id ORDER BY chain_seq, id) AS rank
+                  FROM chain
+                 WHERE chain_hash IS DISTINCT FROM expected
+                    OR chain_seq IS DISTINCT FROM expected_seq
+            )
+            SELECT id, card_id, problem FROM broken WHERE rank = 1 ORDER BY card_id
+            """
+        )
+        return self.env.cr.fetchall()
+
+    def action_verify_ledger(self):
+        """Check every card's hash chain (strategy managers): a notification names the first
+        broken entry of each card, or says that every chain verifies."""
+        if not (self.env.su or self.env.user.has_group("crm_strategy.group_crm_strategy_manager")):
+            raise AccessError(self.env._("Only a strategy manager verifies the points ledger."))
+        rows = self._broken_chains()
+        if not rows:
+            self.env.cr.execute("SELECT COUNT(*) FROM crm_loyalty_ledger WHERE state = 'posted'")
+            count = self.env.cr.fetchone()[0]
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "title": self.env._("Ledger verified"),
+                    "message": self.env._(
+                        "The hash chains of %(count)s posted entries verify: nothing was changed "
+                        "or deleted.",
+                        count=count,
+                    ),
+                },
+            }
+        entries = self.sudo().browse([row[0] for row in rows])
+        problems = {row[0]: row[2] for row in rows}
+        lines = [
+            self.env._(
+                "%(entry)s of card %(card)s (%(date)s): %(problem)s",
+                entry=entry.reference,
+                card=entry.card_id.code,
+                date=fields.Datetime.to_string(entry.date_posted),
+                problem=self.env._("an entry before it is missing")
+                if problems[entry.id] == "sequence"
+                else self.env._("its content or its predecessor was changed"),
+            )
+            for entry in entries
+        ]
+        _logger.error("Loyalty ledger hash chain broken on %s card(s): %s", len(rows), lines)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger",
+                "sticky": True,
+                "title": self.env._("Ledger tampered with on %s card(s)", len(rows)),
+                "message": "\n".join(lines),
+            },
+        }
 
     @api.model
     def _cron_audit_drift(self):

@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
 
-from .crm_loyalty_ledger import CREDIT_TYPES, DEBIT_TYPES
-
 PRECISION = 2
 
 
@@ -94,40 +92,53 @@ class LoyaltyCard(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if self.env.context.get("crm_loyalty_ledger_post"):
-            return super().create(vals_list)
-        initial = []
-        for vals in vals_list:
-            initial.append(vals.pop("points", 0.0) or 0.0)
+        """Initial points become the card's first ledger entry: an earning (an adjustment when
+        negative), within the program's manager threshold unless a manager or trusted code
+        creates the card, or sale_loyalty creates it while confirming an order."""
+        initial = [vals.pop("points", 0.0) or 0.0 for vals in vals_list]
         cards = super().create(vals_list)
+        Ledger = self.env["crm.loyalty.ledger"]
         entries = []
         for card, points in zip(cards, initial, strict=True):
             if float_is_zero(points, precision_digits=PRECISION):
                 continue
+            if not Ledger._orders_own_points():
+                card._crm_check_adjust_allowed(points)
             entries.append(
                 {
                     "card": card,
-                    "entry_type": self.env.context.get("crm_loyalty_entry_type")
-                    or ("earn" if points > 0 else "adjust"),
+                    "entry_type": "earn" if points > 0 else "adjust",
                     "points": points,
-                    "reason": self.env.context.get("crm_loyalty_reason")
-                    or self.env._("Points given when the card was created"),
-                    "source": self._crm_context_source(),
+                    "reason": self.env._("Points given when the card was created"),
                 }
             )
         if entries:
-            self.env["crm.loyalty.ledger"]._post_entries(entries)
+            Ledger._post_entries(entries)
         return cards
 
     def write(self, vals):
-        if "points" not in vals or self.env.context.get("crm_loyalty_ledger_post"):
+        """A write of ``points`` by anyone (RPC, import, another module) is an adjustment entry,
+        within the manager threshold. Inside an order's confirmation or cancellation, the
+        changes sale_loyalty makes are posted by the order code instead (see sale_order.py)."""
+        if "points" not in vals:
             return super().write(vals)
         vals = dict(vals)
         new_points = vals.pop("points") or 0.0
         res = super().write(vals) if vals else True
+        if self.env["crm.loyalty.ledger"]._orders_own_points():
+            return res
         for card in self:
-            card._crm_route_points_change(new_points)
+            card._crm_adjust(
+                new_points - card.points,
+                self.env._("Points changed directly by %s", self.env.user.name),
+            )
         return res
+
+    def _crm_store_points(self, points):
+        """Set the points the posting service computed (the ledger's ``_set_card_points``):
+        ``super`` skips our ``write`` override, which would turn it into another entry."""
+        # Odoo's write, past our routing override: on purpose
+        return super(LoyaltyCard, self.sudo()).write({"points": points})  # pylint: disable=super-method-mismatch
 
     def unlink(self):
         """Cards with a points history are archived, never deleted: their entries must stay."""
@@ -141,57 +152,33 @@ class LoyaltyCard(models.Model):
             keep.write({"active": False})
         return super(LoyaltyCard, self - keep).unlink()
 
-    # ------------------------------------------------------------------ routing
+    # ------------------------------------------------------------------ adjustments
 
-    def _crm_context_source(self):
-        source = self.env.context.get("crm_loyalty_source")
-        if source:
-            return self.env[source[0]].browse(source[1])
-        return None
-
-    def _crm_route_points_change(self, new_points):
-        """Turn a write of ``points`` into ledger entries, according to who makes it."""
+    def _crm_adjust(self, points, reason, source=None):
+        """Post an adjustment of ``points`` (signed) with ``reason``; above the program's
+        threshold only a strategy manager (or trusted code, ``env.su``) may do it."""
         self.ensure_one()
         Ledger = self.env["crm.loyalty.ledger"]
-        ctx = self.env.context
-        delta = Ledger._round(new_points - self.points)
-        if ctx.get("crm_loyalty_confirm_orders"):
-            orders = self.env["sale.order"].browse(ctx["crm_loyalty_confirm_orders"])
-            entries, explained = orders._crm_loyalty_order_entries(self)
-        elif ctx.get("crm_loyalty_cancel_orders"):
-            orders = self.env["sale.order"].browse(ctx["crm_loyalty_cancel_orders"])
-            entries = orders._crm_loyalty_cancel_card(self)
-            # reversals were posted; the card now holds what the ledger says
-            return entries
-        else:
-            entries, explained = [], 0.0
-        residual = Ledger._round(delta - explained)
-        if not float_is_zero(residual, precision_digits=PRECISION):
-            entry_type = ctx.get("crm_loyalty_entry_type") or "adjust"
-            if (entry_type in DEBIT_TYPES and residual > 0) or (
-                entry_type in CREDIT_TYPES and residual < 0
-            ):
-                entry_type = "reversal"
-            if entry_type == "adjust":
-                self._crm_check_adjust_allowed(residual)
-            entries.append(
+        points = Ledger._round(points)
+        if float_is_zero(points, precision_digits=PRECISION):
+            return Ledger.browse()
+        self._crm_check_adjust_allowed(points)
+        return Ledger._post_entries(
+            [
                 {
                     "card": self,
-                    "entry_type": entry_type,
-                    "points": residual,
-                    "reason": ctx.get("crm_loyalty_reason")
-                    or self.env._("Points changed directly by %s", self.env.user.name),
-                    "source": self._crm_context_source(),
+                    "entry_type": "adjust",
+                    "points": points,
+                    "reason": reason,
+                    "source": source,
                 }
-            )
-        if entries:
-            Ledger._post_entries(entries)
-        return entries
+            ]
+        )
 
     def _crm_adjust_needs_manager(self, points):
         """Adjustments larger than the program's threshold need a strategy manager."""
         self.ensure_one()
-        if self.env.su or self.env.context.get("crm_loyalty_trusted"):
+        if self.env.su:
             return False
         threshold = self.program_id.crm_adjust_manager_threshold
         is_manager = self.env.user.has_group("crm_strategy.group_crm_strategy_manager")

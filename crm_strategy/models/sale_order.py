@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields, models
-from odoo.tools import float_is_zero
+from odoo.tools import float_compare, float_is_zero
 
 PRECISION = 2
 
@@ -10,112 +10,199 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     def action_confirm(self):
-        """sale_loyalty adds the order's points to its cards during confirmation; the card's write
-        override turns that change into earn / redeem entries of these orders."""
+        """sale_loyalty adds the orders' points to their cards during confirmation; inside the
+        order window those writes are not applied and the ledger posts the earn / redeem entries
+        of each confirmed order instead, from the same figures (points of the order's coupons,
+        cost of its reward lines)."""
         to_confirm = self.filtered(lambda order: order.state != "sale")
-        return super(
-            SaleOrder, self.with_context(crm_loyalty_confirm_orders=to_confirm.ids)
-        ).action_confirm()
+        with self.env["crm.loyalty.ledger"]._order_window():
+            res = super().action_confirm()
+        to_confirm.filtered(lambda order: order.state == "sale")._crm_loyalty_post_confirmation()
+        return res
 
     def _action_cancel(self):
         """sale_loyalty removes the order's points from its cards and deletes its loyalty.history
-        rows; our ledger reverses the order's entries instead of deleting anything."""
+        rows; the ledger reverses what is left of the order's entries instead, deleting nothing."""
         confirmed = self.filtered(lambda order: order.state == "sale")
-        return super(
-            SaleOrder, self.with_context(crm_loyalty_cancel_orders=confirmed.ids)
-        )._action_cancel()
+        with self.env["crm.loyalty.ledger"]._order_window():
+            res = super()._action_cancel()
+        confirmed.filtered(lambda order: order.state != "sale")._crm_loyalty_reverse_orders()
+        return res
+
+    def _add_points_for_coupon(self, coupon_points):
+        """On a confirmed order, sale_loyalty adds a newly applied program's points to the card at
+        once: an earning of the order."""
+        changes = dict(coupon_points) if self.state == "sale" else {}
+        with self.env["crm.loyalty.ledger"]._order_window():
+            res = super()._add_points_for_coupon(coupon_points)
+        for card, points in changes.items():
+            self._crm_loyalty_post_delta(
+                card, "earn", points, self.env._("Points added on order %s", self.name)
+            )
+        return res
+
+    def _crm_loyalty_post_confirmation(self):
+        """Post each confirmed order's entries on each of its cards (a re-confirmed order earns
+        again: its earlier entries were reversed when it was cancelled)."""
+        vals_list = []
+        for order in self.sudo():
+            cards = (
+                order.coupon_point_ids.coupon_id | order.order_line.filtered("reward_id").coupon_id
+            )
+            for card in cards:
+                vals_list += order._crm_loyalty_order_entries(card)
+        return self.env["crm.loyalty.ledger"]._post_entries(vals_list)
 
     def _crm_loyalty_order_entries(self, card):
-        """Entries to post on ``card`` for confirming these orders, and the net change that
-        sale_loyalty applies for them (what those entries explain).
-
-        Orders that already have entries on the card are skipped (a second points write in the
-        same confirmation must not earn twice)."""
-        Ledger = self.env["crm.loyalty.ledger"].sudo()
-        done = {
-            order_id
-            for (order_id,) in Ledger._read_group(
-                [
-                    ("card_id", "=", card.id),
-                    ("source_model", "=", "sale.order"),
-                    ("source_id", "in", self.ids),
-                ],
-                ["source_id"],
-            )
-        }
+        """Entries to post on ``card`` for confirming this order: what it earns (with the tier
+        bonus) and what its reward lines cost, the figures sale_loyalty's ``_get_point_changes``
+        adds up."""
+        self.ensure_one()
+        order = self.sudo()
         program = card.program_id
-        entries, explained = [], 0.0
-        for order in self.sudo():
-            if order.id in done:
-                continue
-            earned = sum(
-                order.coupon_point_ids.filtered(lambda p: p.coupon_id == card).mapped("points")
+        earned = sum(
+            order.coupon_point_ids.filtered(lambda p: p.coupon_id == card).mapped("points")
+        )
+        cost = sum(
+            order.order_line.filtered(
+                lambda line: line.reward_id and line.coupon_id == card
+            ).mapped("points_cost")
+        )
+        reason = self.env._("Order %s", order.name)
+        # not required in the database: empty means available at once
+        pending = program.crm_pending_policy in ("paid", "days") and program.applies_on != "current"
+        release_date = False
+        if pending and program.crm_pending_policy == "days":
+            release_date = fields.Date.context_today(self) + timedelta(
+                days=program.crm_pending_days
             )
-            cost = sum(
-                order.order_line.filtered(lambda line: line.coupon_id == card).mapped("points_cost")
+        state = "pending" if pending else "posted"
+        entries = []
+        if float_compare(earned, 0, precision_digits=PRECISION) > 0:
+            entries.append(
+                {
+                    "card": card,
+                    "entry_type": "earn",
+                    "points": earned,
+                    "reason": reason,
+                    "source": order,
+                    "state": state,
+                    "release_date": release_date,
+                }
             )
-            reason = self.env._("Order %s", order.name)
-            explained += earned - cost
-            # not required in the database: empty means available at once
-            pending = (
-                program.crm_pending_policy in ("paid", "days") and program.applies_on != "current"
-            )
-            release_date = False
-            if pending and program.crm_pending_policy == "days":
-                release_date = fields.Date.context_today(self) + timedelta(
-                    days=program.crm_pending_days
-                )
-            state = "pending" if pending else "posted"
-            if earned > 0:
+            bonus = card._crm_tier_bonus(earned)
+            if not float_is_zero(bonus, precision_digits=PRECISION):
                 entries.append(
                     {
                         "card": card,
-                        "entry_type": "earn",
-                        "points": earned,
-                        "reason": reason,
+                        "entry_type": "tier_bonus",
+                        "points": bonus,
+                        "reason": self.env._(
+                            "%(tier)s bonus on order %(order)s",
+                            tier=card.crm_tier_id.name,
+                            order=order.name,
+                        ),
                         "source": order,
                         "state": state,
                         "release_date": release_date,
                     }
                 )
-                bonus = card._crm_tier_bonus(earned)
-                if not float_is_zero(bonus, precision_digits=PRECISION):
-                    entries.append(
-                        {
-                            "card": card,
-                            "entry_type": "tier_bonus",
-                            "points": bonus,
-                            "reason": self.env._(
-                                "%(tier)s bonus on order %(order)s",
-                                tier=card.crm_tier_id.name,
-                                order=order.name,
-                            ),
-                            "source": order,
-                            "state": state,
-                            "release_date": release_date,
-                        }
+        elif float_compare(earned, 0, precision_digits=PRECISION) < 0:
+            entries.append(
+                {
+                    "card": card,
+                    "entry_type": "adjust",
+                    "points": earned,
+                    "reason": reason,
+                    "source": order,
+                }
+            )
+        if float_compare(cost, 0, precision_digits=PRECISION) > 0:
+            entries.append(
+                {
+                    "card": card,
+                    "entry_type": "redeem",
+                    "points": -cost,
+                    "reason": reason,
+                    "source": order,
+                }
+            )
+        return entries
+
+    def _crm_loyalty_reverse_orders(self):
+        """Reverse what is left of the cancelled orders' entries (pending ones are cancelled)."""
+        entries = self._crm_loyalty_entries().filtered(lambda e: e.state in ("pending", "posted"))
+        for order in self:
+            mine = entries.filtered(lambda e, order=order: e.source_id == order.id)
+            mine._reverse(self.env._("Order %s cancelled", order.name))
+
+    def _crm_loyalty_post_delta(self, card, kind, points, reason):
+        """Post a change of ``points`` (signed) of what this confirmed order earns on ``card``
+        (``kind`` 'earn') or spends on it (``kind`` 'redeem', positive: more spent). An increase
+        is a new entry; a decrease reverses the order's latest entries of that kind."""
+        self.ensure_one()
+        Ledger = self.env["crm.loyalty.ledger"]
+        points = Ledger._round(points)
+        if float_is_zero(points, precision_digits=PRECISION):
+            return Ledger.browse()
+        order = self.sudo()
+        if points > 0:
+            return Ledger._post_entries(
+                [
+                    {
+                        "card": card,
+                        "entry_type": kind,
+                        "points": points if kind == "earn" else -points,
+                        "reason": reason,
+                        "source": order,
+                    }
+                ]
+            )
+        # take back: reverse (part of) the order's latest entries of that kind, newest first
+        left = -points
+        vals_list = []
+        candidates = (
+            order._crm_loyalty_entries()
+            .filtered(lambda e: e.card_id == card and e.entry_type == kind and e.state == "posted")
+            .sorted("id", reverse=True)
+        )
+        for entry in candidates:
+            remaining = abs(
+                Ledger._round(
+                    entry.points
+                    + sum(
+                        entry.reversal_ids.filtered(lambda r: r.state == "posted").mapped("points")
                     )
-            elif earned < 0:
-                entries.append(
-                    {
-                        "card": card,
-                        "entry_type": "adjust",
-                        "points": earned,
-                        "reason": reason,
-                        "source": order,
-                    }
                 )
-            if cost > 0:
-                entries.append(
-                    {
-                        "card": card,
-                        "entry_type": "redeem",
-                        "points": -cost,
-                        "reason": reason,
-                        "source": order,
-                    }
-                )
-        return entries, explained
+            )
+            take = min(remaining, left)
+            if float_is_zero(take, precision_digits=PRECISION):
+                continue
+            vals_list.append(
+                {
+                    "card": card,
+                    "entry_type": "reversal",
+                    "points": -take if kind == "earn" else take,
+                    "reason": reason,
+                    "source": order,
+                    "origin_entry_id": entry.id,
+                }
+            )
+            left = Ledger._round(left - take)
+            if float_is_zero(left, precision_digits=PRECISION):
+                break
+        if not float_is_zero(left, precision_digits=PRECISION):
+            # nothing of that kind left to reverse (an order confirmed before the ledger existed)
+            vals_list.append(
+                {
+                    "card": card,
+                    "entry_type": "reversal",
+                    "points": -left if kind == "earn" else left,
+                    "reason": reason,
+                    "source": order,
+                }
+            )
+        return Ledger._post_entries(vals_list)
 
     def _crm_loyalty_entries(self):
         return (
@@ -131,7 +218,9 @@ class SaleOrder(models.Model):
         )
 
     def _crm_loyalty_cancel_card(self, card):
-        entries = self._crm_loyalty_entries().filtered(lambda e: e.card_id == card)
+        entries = self._crm_loyalty_entries().filtered(
+            lambda e: e.card_id == card and e.state in ("pending", "posted")
+        )
         reason = self.env._("Order %s cancelled", ", ".join(self.mapped("name")))
         return entries._reverse(reason)
 

@@ -4,44 +4,62 @@ from odoo import api, models
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    def _crm_loyalty_context(self, entry_type, reason, orders):
-        ctx = {"crm_loyalty_entry_type": entry_type, "crm_loyalty_reason": reason}
-        if len(orders) == 1:
-            ctx["crm_loyalty_source"] = ("sale.order", orders.id)
-        return self.with_context(**ctx)
-
     @api.model_create_multi
     def create(self, vals_list):
         """A reward added to a confirmed order spends the card's points (redeem entry)."""
-        orders = self.env["sale.order"].browse({v.get("order_id") for v in vals_list} - {None})
-        lines = super(
-            SaleOrderLine,
-            self._crm_loyalty_context(
-                "redeem", self.env._("Reward on order %s", ", ".join(orders.mapped("name"))), orders
-            ),
-        ).create(vals_list)
-        return lines.with_env(self.env)
+        with self.env["crm.loyalty.ledger"]._order_window():
+            lines = super().create(vals_list)
+        # the lines sale_loyalty takes points for
+        for line in lines.filtered(
+            lambda line: line.coupon_id and line.points_cost and line.state == "sale"
+        ):
+            line.order_id._crm_loyalty_post_delta(
+                line.coupon_id,
+                "redeem",
+                line.points_cost,
+                self.env._("Reward on order %s", line.order_id.name),
+            )
+        return lines
 
     def write(self, vals):
+        """A reward's cost changed on a confirmed order: redeem the difference or give it back."""
         if "points_cost" not in vals:
             return super().write(vals)
-        orders = self.order_id
-        return super(
-            SaleOrderLine,
-            self._crm_loyalty_context(
-                "redeem",
-                self.env._("Reward changed on order %s", ", ".join(orders.mapped("name"))),
-                orders,
-            ),
-        ).write(vals)
+        previous = {line: (line.coupon_id, line.points_cost) for line in self}
+        with self.env["crm.loyalty.ledger"]._order_window():
+            res = super().write(vals)
+        for line, (card, cost) in previous.items():
+            if line.state == "sale" and card and line.points_cost != cost:
+                line.order_id._crm_loyalty_post_delta(
+                    card,
+                    "redeem",
+                    line.points_cost - cost,
+                    self.env._("Reward changed on order %s", line.order_id.name),
+                )
+        return res
 
     def unlink(self):
-        orders = self.order_id
-        return super(
-            SaleOrderLine,
-            self._crm_loyalty_context(
-                "reversal",
-                self.env._("Reward removed from order %s", ", ".join(orders.mapped("name"))),
-                orders,
-            ),
-        ).unlink()
+        """A reward removed from a confirmed order gives its points back: reversal of the order's
+        redemption. sale_loyalty removes the reward's sibling lines too (same reward and coupon)."""
+        rewards = {(line.reward_id, line.coupon_id, line.reward_identifier_code) for line in self}
+        removed = self | self.order_id.order_line.filtered(
+            lambda line: (
+                line.reward_id
+                and (line.reward_id, line.coupon_id, line.reward_identifier_code) in rewards
+            )
+        )
+        given_back = [
+            (line.order_id, line.coupon_id, line.points_cost)
+            for line in removed
+            if line.reward_id and line.coupon_id and line.points_cost and line.state == "sale"
+        ]
+        with self.env["crm.loyalty.ledger"]._order_window():
+            res = super().unlink()
+        for order, card, cost in given_back:
+            order._crm_loyalty_post_delta(
+                card,
+                "redeem",
+                -cost,
+                self.env._("Reward removed from order %s", order.name),
+            )
+        return res

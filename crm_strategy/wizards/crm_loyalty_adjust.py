@@ -53,5 +53,5 @@ class CrmLoyaltyAdjust(models.TransientModel):
                     "next": {"type": "ir.actions.act_window_close"},
                 },
             }
-        self.env["crm.loyalty.ledger"]._post_entries([vals])
+        self.card_id._crm_adjust(self.points, self.reason)
         return {"type": "ir.actions.act_window_close"}
