@@ -136,10 +136,13 @@ class SaleOrder(models.Model):
             mine = entries.filtered(lambda e, order=order: e.source_id == order.id)
             mine._reverse(self.env._("Order %s cancelled", order.name))
 
-    def _crm_loyalty_post_delta(self, card, kind, points, reason):
+    def _crm_loyalty_post_delta(self, card, kind, points, reason, reverse=True):
         """Post a change of ``points`` (signed) of what this confirmed order earns on ``card``
         (``kind`` 'earn') or spends on it (``kind`` 'redeem', positive: more spent). An increase
-        is a new entry; a decrease reverses the order's latest entries of that kind."""
+        is a new entry; a decrease reverses what is left of the order's latest entries of that
+        kind (unless ``reverse`` is False). What no entry of the order explains is an adjustment
+        within the manager threshold of the user making the change: a hand-made reward line with
+        a negative cost gives no points for free."""
         self.ensure_one()
         Ledger = self.env["crm.loyalty.ledger"]
         points = Ledger._round(points)
@@ -166,7 +169,7 @@ class SaleOrder(models.Model):
             .filtered(lambda e: e.card_id == card and e.entry_type == kind and e.state == "posted")
             .sorted("id", reverse=True)
         )
-        for entry in candidates:
+        for entry in candidates if reverse else ():
             remaining = abs(
                 Ledger._round(
                     entry.points
@@ -192,12 +195,13 @@ class SaleOrder(models.Model):
             if float_is_zero(left, precision_digits=PRECISION):
                 break
         if not float_is_zero(left, precision_digits=PRECISION):
-            # nothing of that kind left to reverse (an order confirmed before the ledger existed)
+            signed = -left if kind == "earn" else left
+            card.with_env(self.env)._crm_check_adjust_allowed(signed)
             vals_list.append(
                 {
                     "card": card,
-                    "entry_type": "reversal",
-                    "points": -left if kind == "earn" else left,
+                    "entry_type": "adjust",
+                    "points": signed,
                     "reason": reason,
                     "source": order,
                 }

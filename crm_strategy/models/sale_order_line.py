@@ -18,6 +18,8 @@ class SaleOrderLine(models.Model):
                 "redeem",
                 line.points_cost,
                 self.env._("Reward on order %s", line.order_id.name),
+                # a new line with a negative cost gives back nothing the order spent
+                reverse=False,
             )
         return lines
 

@@ -52,8 +52,12 @@ class LoyaltyLedgerCase(CrmStrategyCase):
         )
 
     def assertBalanced(self, card):
-        """The card's points are the sum of its posted entries."""
+        """The card's points are the sum of its posted entries, whose hash chain verifies."""
         self.env.flush_all()
+        self.assertFalse(
+            [row for row in self.Ledger._broken_chains() if row[1] == card.id],
+            "the card's hash chain verifies",
+        )
         entries = self.Ledger.search([("card_id", "=", card.id), ("state", "=", "posted")])
         self.assertAlmostEqual(card.points, sum(entries.mapped("points")), places=2)
         if entries:

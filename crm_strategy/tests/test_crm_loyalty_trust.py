@@ -97,6 +97,30 @@ class TestLoyaltyContextKeysIgnored(LoyaltyLedgerCase):
         self.assertEqual(self.card.points, 0)
         self.assertEqual(len(self._entries()), 1)
 
+    def test_forged_reward_line_gives_no_points(self):
+        """A reward line made by hand on a confirmed order, with a negative cost, would make
+        sale_loyalty add its points back to the card: only within the manager threshold."""
+        order = self._order(qty=1)
+        order.user_id = self.rep  # the rep's own order
+        order.action_confirm()
+        self.assertEqual(self.card.points, 10)
+        reward = self.program.reward_ids
+        with self.assertRaisesRegex(UserError, "need a manager"):
+            self.env["sale.order.line"].with_user(self.rep).create(
+                {
+                    "order_id": order.id,
+                    "product_id": reward.discount_line_product_id.id,
+                    "reward_id": reward.id,
+                    "coupon_id": self.card.id,
+                    "name": "Forged reward",
+                    "points_cost": -5000,
+                    "price_unit": 0,
+                    "product_uom_qty": 1,
+                }
+            )
+        self.assertEqual(self.card.points, 10)
+        self.assertBalanced(self.card)
+
     def test_update_balance_wizard_respects_the_threshold(self):
         wizard = (
             self.env["loyalty.card.update.balance"]
