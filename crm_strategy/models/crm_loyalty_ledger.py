@@ -415,8 +415,10 @@ class CrmLoyaltyLedger(models.Model):
 
         Each vals: card (loyalty.card record), entry_type, points (signed), optionally reason,
         source (record), expiry_date, state ('pending'/'posted'), origin_entry_id, date,
-        release_date, allow_negative (reversals under the 'negative balance' policy).
-        Returns the created entries. Raises before storing anything when one entry is invalid.
+        release_date. A posted adjustment above the program's threshold is refused unless the
+        environment is a strategy manager's or the superuser's (``self.env``, never the
+        context). Returns the created entries. Raises before storing anything when one entry is
+        invalid.
         """
         cards = self.env["loyalty.card"].sudo().browse()
         for vals in vals_list:
@@ -456,6 +458,9 @@ class CrmLoyaltyLedger(models.Model):
                 )
             if entry_type == "adjust" and not (vals.get("reason") or "").strip():
                 raise ValidationError(self.env._("An adjustment needs a reason."))
+            if entry_type == "adjust" and state == "posted":
+                # the approval threshold, for the user calling the service (env.su: trusted code)
+                card.with_env(self.env)._crm_check_adjust_allowed(points)
             expiry_date = vals.get("expiry_date")
             if expiry_date and fields.Date.to_date(expiry_date) < today:
                 raise ValidationError(

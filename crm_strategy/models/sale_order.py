@@ -196,7 +196,6 @@ class SaleOrder(models.Model):
                 break
         if not float_is_zero(left, precision_digits=PRECISION):
             signed = -left if kind == "earn" else left
-            card.with_env(self.env)._crm_check_adjust_allowed(signed)
             vals_list.append(
                 {
                     "card": card,
