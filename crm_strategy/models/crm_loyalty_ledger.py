@@ -185,9 +185,10 @@ class CrmLoyaltyLedger(models.Model):
                 prev_hash text;
             BEGIN
                 IF NEW.state = 'posted' AND NEW.chain_hash IS NULL THEN
+                    -- the last link of the card's chain: one step backward on the unique
+                    -- index (card_id, chain_seq), skipping rows not chained yet in the index
                     SELECT chain_seq, chain_hash INTO prev_seq, prev_hash FROM crm_loyalty_ledger
-                     WHERE card_id = NEW.card_id AND state = 'posted'
-                       AND chain_hash IS NOT NULL AND id <> NEW.id
+                     WHERE card_id = NEW.card_id AND state = 'posted' AND chain_seq IS NOT NULL
                   ORDER BY chain_seq DESC LIMIT 1;
                     NEW.chain_seq := COALESCE(prev_seq, 0) + 1;
                     NEW.chain_hash := crm_loyalty_ledger_hash(prev_hash, NEW);
