@@ -17,3 +17,4 @@ from . import test_crm_loyalty_statement
 from . import test_crm_smart_goal
 from . import test_crm_smart_goal_tour
 from . import test_security_rpc
+from . import test_views_open
