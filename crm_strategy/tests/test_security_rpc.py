@@ -174,17 +174,14 @@ class TestSecurityRpc(StrategyDataMixin, HttpCase):
         self.assertEqual(self.env["crm.smart.goal"].browse(goal).user_id, self.rep2)
 
     def test_rep_cannot_give_own_goal_to_another_user_by_jsonrpc(self):
+        """A plain `write` through the web client's endpoint (web_save would also fail
+        on reading the goal back, hiding the hole)."""
         self.authenticate(self.rep.login, self.rep.login)
-        with self.assertRaises(JsonRpcException) as caught:
-            self._jsonrpc(
-                "crm.smart.goal",
-                "web_save",
-                [self.own_goal.id],
-                {"user_id": self.rep2.id},
-                specification={"user_id": {}},
-            )
-        self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
-        self.assertEqual(self.own_goal.user_id, self.rep)
+        for values in ({"user_id": self.rep2.id}, {"owner_type": "company"}):
+            with self.subTest(values=values), self.assertRaises(JsonRpcException) as caught:
+                self._jsonrpc("crm.smart.goal", "write", [self.own_goal.id], values)
+            self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+        self.assertEqual((self.own_goal.owner_type, self.own_goal.user_id), ("user", self.rep))
 
     # ------------------------------------------------------------ multi-company
 
