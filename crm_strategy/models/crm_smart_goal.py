@@ -26,6 +26,8 @@ REFRESH_BATCH_SIZE = 5000
 WRITE_BATCH_SIZE = 5000
 # a goal opened in the interface is recomputed when its figures are older than this
 FRESH_FOR = timedelta(minutes=1)
+# who owns a goal: the record rules on goals read these, so they are checked again after a write
+OWNERSHIP_FIELDS = {"owner_type", "user_id", "owner_team_id", "company_id"}
 # the cron keeps refreshing a goal this many days after its deadline
 FINAL_GRACE_DAYS = 7
 
@@ -474,6 +476,12 @@ class CrmSmartGoal(models.Model):
         if vals.get("owner_type") in ("team", "company"):
             vals = dict(vals, user_id=False)
         result = super().write(vals)
+        if not self.env.su and OWNERSHIP_FIELDS & set(vals):
+            # Odoo checks record rules on the records before a write, and after a create.
+            # Check the goals as they are now too, so that a salesperson cannot turn their
+            # own goal into someone else's (or the company's) with a write, exactly as
+            # they cannot create one: same rules, same AccessError.
+            self.check_access("write")
         measured = {
             "metric_id",
             "filter_domain",

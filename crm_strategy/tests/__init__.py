@@ -18,3 +18,5 @@ from . import test_crm_smart_goal
 from . import test_crm_smart_goal_tour
 from . import test_crm_loyalty_trust
 from . import test_crm_loyalty_tamper
+from . import test_security_rpc
+from . import test_views_open
