@@ -472,8 +472,10 @@ class CrmPersona(models.Model):
 
         Ties go to the persona listed first (sequence); records that reach no
         persona's minimum fit score keep none. Written back with one UPDATE per
-        chunk, without chatter lines: an assignment touches thousands of records
-        and is not a person's choice. Returns the number of records assigned.
+        chunk (an assignment touches thousands of records), then handled as a
+        write would be: fields depending on the persona are recomputed and each
+        record's chatter logs the change (`_log_assignment`). Returns the number
+        of records assigned.
         """
         domain = [*self._assignable_domain(model_name), *base_domain]
         best = {}
@@ -490,8 +492,9 @@ class CrmPersona(models.Model):
                     best[rid] = (score, persona.id)
         Model = self.env[model_name]
         Model.flush_model(["persona_id", "persona_manual"])
-        rows = [(rid, persona_id) for rid, (_score, persona_id) in best.items()]
+        rows = [(rid, persona_id, score) for rid, (score, persona_id) in best.items()]
         for start in range(0, len(rows), WRITE_BATCH_SIZE):
+            chunk = rows[start : start + WRITE_BATCH_SIZE]
             self.env.cr.execute(
                 SQL(
                     """UPDATE %(table)s AS t
@@ -502,14 +505,49 @@ class CrmPersona(models.Model):
                     table=SQL.identifier(Model._table),
                     uid=self.env.uid,
                     now=self.env.cr.now(),
-                    values=SQL(", ").join(
-                        SQL("(%s, %s)", rid, pid)
-                        for rid, pid in rows[start : start + WRITE_BATCH_SIZE]
-                    ),
+                    values=SQL(", ").join(SQL("(%s, %s)", rid, pid) for rid, pid, _score in chunk),
                 )
             )
-        Model.invalidate_model(["persona_id", "write_uid", "write_date"])
+            records = Model.browse([rid for rid, _pid, _score in chunk])
+            records.invalidate_recordset(["persona_id", "write_uid", "write_date"])
+            records.modified(["persona_id"])
+            self._log_assignment(records, chunk)
         return len(rows)
+
+    def _log_assignment(self, records, rows):
+        """Log in each record's chatter the persona it was given, as tracking would.
+
+        `rows` are (record id, persona id, fit score); the records had no persona.
+        One batch of messages and one of tracking values, not one write per record.
+        """
+        if "persona_id" not in records._track_get_fields():
+            return
+        col_info = records.fields_get(
+            ["persona_id"], attributes=("string", "type", "selection", "currency_field")
+        )["persona_id"]
+        personas = self.browse({pid for _rid, pid, _score in rows}).sudo()
+        bodies = {
+            rid: self.env._("Buyer persona assigned automatically (fit %(score)s%%).", score=score)
+            for rid, _pid, score in rows
+        }
+        messages = records._message_log_batch(bodies)
+        Tracking = self.env["mail.tracking.value"].sudo()
+        persona_of = {rid: pid for rid, pid, _score in rows}
+        Tracking.create(
+            [
+                dict(
+                    Tracking._create_tracking_values(
+                        False,
+                        personas.browse(persona_of[message.res_id]),
+                        "persona_id",
+                        col_info,
+                        records.browse(message.res_id),
+                    ),
+                    mail_message_id=message.id,
+                )
+                for message in messages
+            ]
+        )
 
     def action_assign_personas(self):
         """Button: give every customer and lead without a persona its best-fitting one.
