@@ -21,16 +21,23 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     score_model_id = fields.Many2one(
-        "crm.scoring.model", string="Scoring Model", readonly=True, index="btree_not_null"
+        "crm.scoring.model",
+        string="Scoring Model",
+        readonly=True,
+        index="btree_not_null",
+        help="The model that computed the score (batch-computed with it).",
     )
     score_fit = fields.Integer(
-        string="Fit Score", readonly=True, aggregator="avg", help="Points for who the lead is."
+        string="Fit Score",
+        readonly=True,
+        aggregator="avg",
+        help="Points for who the lead is (batch-computed with the score).",
     )
     score_engagement = fields.Integer(
         string="Engagement Score",
         readonly=True,
         aggregator="avg",
-        help="Points for what the lead did, after decay and caps.",
+        help="Points for what the lead did, after decay and caps (batch-computed with the score).",
     )
     score = fields.Integer(
         string="Lead Score",
@@ -42,7 +49,9 @@ class CrmLead(models.Model):
         "Rescore, and nightly (decay, and fit rules after the lead changed).",
     )
     score_hot = fields.Boolean(
-        string="Hot Lead", readonly=True, help="The score reaches the model's hot threshold."
+        string="Hot Lead",
+        readonly=True,
+        help="The score reaches the model's hot threshold (batch-computed with the score).",
     )
     score_explanation = fields.Html(
         string="Why this score?", compute="_compute_score_explanation", sanitize=False
