@@ -1,6 +1,7 @@
 import logging
 import random
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from .crm_scoring_rule import EVENT_TYPES
 _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+# key of the cursor's cache: events created now are rescored by their creator (ingestion)
+DEFER_SCORING = "crm_strategy.defer_event_scoring"
 CLOCK_SKEW = timedelta(minutes=5)
 TEXT_LIMITS = {
     "url": 2048,
@@ -89,9 +92,22 @@ class CrmEngagementEvent(models.Model):
                 vals["email"] = email_normalize(vals["email"]) or vals["email"]
         events = super().create(vals_list)
         events._match_leads()
-        if not self.env.context.get("crm_strategy_defer_scoring"):
+        if not self.env.cr.cache.get(DEFER_SCORING):
             self.env["crm.lead"].sudo()._score_leads(list(set(events.lead_id.ids)))
         return events
+
+    @contextmanager
+    def _scoring_deferred(self):
+        """Create events without rescoring their leads, for a caller that rescores them once
+        itself (batch ingestion). The flag lives on the cursor, out of reach of a client's
+        context: nobody can skip the rescoring of the events they create."""
+        cache = self.env.cr.cache
+        outer = cache.get(DEFER_SCORING, False)
+        cache[DEFER_SCORING] = True
+        try:
+            yield
+        finally:
+            cache[DEFER_SCORING] = outer
 
     # -------------------------------------------------------------- matching
 
@@ -119,6 +135,8 @@ class CrmEngagementEvent(models.Model):
             )
         )
         self.invalidate_model(["lead_id"])
+        orphans.modified(["lead_id"])
+        self.env["crm.lead"].invalidate_model(["engagement_event_ids", "engagement_event_count"])
 
     # ------------------------------------------------------------- ingestion
 
@@ -147,11 +165,8 @@ class CrmEngagementEvent(models.Model):
         for vals in vals_list:
             vals["integration_id"] = integration.id if integration else False
         with self.env.cr.savepoint():
-            records = (
-                self.with_company(company)
-                .with_context(crm_strategy_defer_scoring=True)
-                .create(vals_list)
-            )
+            with self._scoring_deferred():
+                records = self.with_company(company).create(vals_list)
         lead_ids = list(set(records.lead_id.ids))
         try:
             with self.env.cr.savepoint():

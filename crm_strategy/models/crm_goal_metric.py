@@ -25,6 +25,8 @@ AGGREGATES = [("count", "Count"), ("sum", "Sum"), ("avg", "Average")]
 CUMULATIVE_AGGREGATES = ("count", "sum")
 
 WON = [("active", "=", True), ("stage_id.is_won", "=", True)]
+# ledger entries that issue loyalty points (plus positive adjustments)
+ISSUING_ENTRY_TYPES = ["earn", "tier_bonus", "referral"]
 LOST = [("active", "=", False), ("probability", "=", 0)]
 
 
@@ -190,7 +192,7 @@ class CrmGoalMetric(models.Model):
             "new_customers": "sale.order",
             "customers_retained": "sale.order",
             "activities_done": "mail.message",
-            "loyalty_points": "loyalty.history",
+            "loyalty_points": "crm.loyalty.ledger",
         }.get(self.kind) or self.model_id.model
 
     def _is_cumulative(self):
@@ -214,7 +216,16 @@ class CrmGoalMetric(models.Model):
         if kind == "activities_done":
             return [("model", "=", "crm.lead"), ("mail_activity_type_id", "!=", False)]
         if kind == "loyalty_points":
-            return [("issued", ">", 0)]
+            # posted entries that issue points; reversals are netted in `_source`
+            return [
+                ("state", "=", "posted"),
+                ("origin_entry_id", "=", False),
+                "|",
+                ("entry_type", "in", ISSUING_ENTRY_TYPES),
+                "&",
+                ("entry_type", "=", "adjust"),
+                ("points", ">", 0),
+            ]
         if kind == "custom":
             return self._parse_domain(self.domain, self.model_id.model)
         return []
@@ -323,6 +334,9 @@ class CrmGoalMetric(models.Model):
                 company=SQL.identifier(lead, "company_id"),
             )
         elif kind == "loyalty_points":
+            # Points issued by the ledger, net of their reversals (a cancelled order's points
+            # count for nothing), in the period of the issuing entry. A sales order's points
+            # count for its salesperson and team; other points for the user who posted them.
             order = query.make_alias(alias, "order")
             query.add_join(
                 "LEFT JOIN",
@@ -330,18 +344,25 @@ class CrmGoalMetric(models.Model):
                 "sale_order",
                 SQL(
                     "%s = 'sale.order' AND %s = %s",
-                    col("order_model"),
+                    col("source_model"),
                     SQL.identifier(order, "id"),
-                    col("order_id"),
+                    col("source_id"),
                 ),
             )
-            card = query.join(alias, "card_id", "loyalty_card", "id", "card")
+            reversed_points = SQL(
+                """COALESCE((SELECT SUM(reversal.points)
+                               FROM crm_loyalty_ledger reversal
+                              WHERE reversal.origin_entry_id = %s
+                                AND reversal.entry_type = 'reversal'
+                                AND reversal.state = 'posted'), 0)""",
+                col("id"),
+            )
             src.update(
-                date=col("create_date"),
-                user=SQL.identifier(order, "user_id"),
+                date=col("date"),
+                user=SQL("COALESCE(%s, %s)", SQL.identifier(order, "user_id"), col("user_id")),
                 team=SQL.identifier(order, "team_id"),
-                company=SQL.identifier(card, "company_id"),
-                value=SQL("SUM(%s)", col("issued")),
+                company=col("company_id"),
+                value=SQL("SUM(%s + %s)", col("points"), reversed_points),
             )
         return src
 
@@ -380,6 +401,8 @@ class CrmGoalMetric(models.Model):
                 (key, owner_id or 0, start, end, prev)
             )
         Model = self.env[self._source_model()].sudo().with_context(active_test=False)
+        # the queries read joined tables (orders, partners, leads) the domain does not name
+        self.env.flush_all()
         for (owner_type, filter_text), values in groups.items():
             domain = self._source_domain() + self._parse_domain(filter_text, Model._name)
             query = Model._search(domain)

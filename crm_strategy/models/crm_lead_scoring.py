@@ -11,22 +11,33 @@ from ..services import scoring
 # scan when the chunk is large), so fewer, larger chunks are faster; 200,000 leads and
 # their events aggregate in a few hundred MB of work_mem-spilled hash/sort at most.
 SCORE_CHUNK = 200_000
+# key of the cursor's cache: ids of the leads `_move_stage` is moving
+AUTO_STAGE_MOVES = "crm_strategy.auto_stage_moves"
+# written in SQL by `_score_leads`: never tracked, their dependants are told by `modified`
+SCORE_FIELDS = ["score", "score_fit", "score_engagement", "score_hot", "score_model_id"]
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     score_model_id = fields.Many2one(
-        "crm.scoring.model", string="Scoring Model", readonly=True, index="btree_not_null"
+        "crm.scoring.model",
+        string="Scoring Model",
+        readonly=True,
+        index="btree_not_null",
+        help="The model that computed the score (batch-computed with it).",
     )
     score_fit = fields.Integer(
-        string="Fit Score", readonly=True, aggregator="avg", help="Points for who the lead is."
+        string="Fit Score",
+        readonly=True,
+        aggregator="avg",
+        help="Points for who the lead is (batch-computed with the score).",
     )
     score_engagement = fields.Integer(
         string="Engagement Score",
         readonly=True,
         aggregator="avg",
-        help="Points for what the lead did, after decay and caps.",
+        help="Points for what the lead did, after decay and caps (batch-computed with the score).",
     )
     score = fields.Integer(
         string="Lead Score",
@@ -34,10 +45,13 @@ class CrmLead(models.Model):
         index=True,
         aggregator="avg",
         help="Fit plus engagement, within the model's floor and ceiling. Independent of "
-        "Odoo's predictive probability.",
+        "Odoo's predictive probability. Batch-computed: when engagement events arrive, on "
+        "Rescore, and nightly (decay, and fit rules after the lead changed).",
     )
     score_hot = fields.Boolean(
-        string="Hot Lead", readonly=True, help="The score reaches the model's hot threshold."
+        string="Hot Lead",
+        readonly=True,
+        help="The score reaches the model's hot threshold (batch-computed with the score).",
     )
     score_explanation = fields.Html(
         string="Why this score?", compute="_compute_score_explanation", sanitize=False
@@ -46,7 +60,14 @@ class CrmLead(models.Model):
     engagement_event_ids = fields.One2many("crm.engagement.event", "lead_id", string="Engagement")
     engagement_event_count = fields.Integer(compute="_compute_engagement_event_count")
     lifecycle_stage = fields.Selection(
-        scoring.LIFECYCLE_STAGES, default="lead", required=True, index=True, tracking=True
+        scoring.LIFECYCLE_STAGES,
+        default="lead",
+        required=True,
+        index=True,
+        tracking=True,
+        help="Where the lead is in the funnel: moved forward by its score, its pipeline stage "
+        "or by hand. Every change is tracked; the first value, at installation, comes from "
+        "the pipeline (opportunities, won ones).",
     )
     lifecycle_stage_max = fields.Selection(
         scoring.LIFECYCLE_STAGES[:-1],
@@ -62,6 +83,7 @@ class CrmLead(models.Model):
         help="Someone set the lifecycle stage by hand; scores still move it forward only.",
     )
 
+    @api.depends("score", "score_fit", "score_engagement", "score_model_id")
     def _compute_score_explanation(self):
         lines_by_lead = self._score_lines()
         for lead in self:
@@ -91,7 +113,9 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
-        manual = "lifecycle_stage" in vals and not self.env.context.get("crm_strategy_auto_stage")
+        # A lifecycle stage written from outside is a person's choice; automatic moves
+        # (scores, pipeline) go through `_move_stage`, never through a context key.
+        manual = "lifecycle_stage" in vals and not self._moving_automatically()
         if manual:
             vals = dict(vals, lifecycle_stage_manual=True)
         result = super().write(vals)
@@ -140,9 +164,26 @@ class CrmLead(models.Model):
             self.browse(ids).write({"lifecycle_stage_max": stage})
 
     def _move_stage(self, stage):
-        """Automatic move (scores, pipeline): tracked in the chatter as any change."""
-        if self:
-            self.with_context(crm_strategy_auto_stage=True).write({"lifecycle_stage": stage})
+        """Automatic move (scores, pipeline): tracked in the chatter as any change, not
+        flagged as set by hand.
+
+        The leads being moved are noted on the cursor for the time of the write (see
+        `_moving_automatically`): whether a move is automatic is decided by this code,
+        and nothing a client sends (such as a context key) can claim it.
+        """
+        if not self:
+            return
+        moving = self.env.cr.cache.setdefault(AUTO_STAGE_MOVES, set())
+        added = set(self.ids) - moving
+        moving |= added
+        try:
+            self.write({"lifecycle_stage": stage})
+        finally:
+            moving -= added
+
+    def _moving_automatically(self):
+        """Whether every lead in self is being moved by `_move_stage`."""
+        return set(self.ids) <= self.env.cr.cache.get(AUTO_STAGE_MOVES, set())
 
     def _follow_pipeline(self):
         """Opportunities are at least 'opportunity', won ones at least 'customer'."""
@@ -223,31 +264,44 @@ class CrmLead(models.Model):
                    AND e.lead_id IS NULL
                    AND e.email = l.email_normalized
                    AND (l.company_id IS NULL OR e.company_id = l.company_id)
-             RETURNING l.id
+             RETURNING e.id, l.id
                 """,
                 leads.ids,
             )
         )
         if rows:
             Event.invalidate_model(["lead_id"])
-            self.sudo()._score_leads(list({lead_id for (lead_id,) in rows}))
+            Event.browse([event_id for event_id, _lead_id in rows]).modified(["lead_id"])
+            leads.invalidate_recordset(["engagement_event_ids", "engagement_event_count"])
+            self.sudo()._score_leads(list({lead_id for _event_id, lead_id in rows}))
 
     def _models_for(self, lead_ids):
-        """{scoring model: [lead ids]} for the given leads (one query, models are few)."""
+        """{scoring model: [lead ids]} for the given leads (one query, models are few).
+
+        A lead is scored by its team's model, else by its company's. A lead without a
+        company is scored by the first model of its team in the list of scoring models,
+        else by the first model of that list without a team (`_shared_model`): the same
+        model whoever triggers the rescore, whatever company they work in.
+        """
         models_ = self.env["crm.scoring.model"].sudo().search([("active", "=", True)])
         if not models_ or not lead_ids:
             return {}
         team_model = {(m.company_id.id, m.team_id.id): m for m in models_ if m.team_id}
         company_model = {m.company_id.id: m for m in models_ if not m.team_id}
-        default_company = self.env.company.id
+        shared_team_model = {}
+        for model in models_.filtered("team_id"):  # in list order: the first one wins
+            shared_team_model.setdefault(model.team_id.id, model)
+        shared_model = self.env["crm.scoring.model"]._shared_model()
         self.flush_model(["company_id", "team_id"])
         rows = self.env.execute_query(
             SQL("SELECT id, company_id, team_id FROM crm_lead WHERE id = ANY(%s)", list(lead_ids))
         )
         result = defaultdict(list)
         for lead_id, company_id, team_id in rows:
-            company_id = company_id or default_company
-            model = team_model.get((company_id, team_id)) or company_model.get(company_id)
+            if company_id:
+                model = team_model.get((company_id, team_id)) or company_model.get(company_id)
+            else:
+                model = shared_team_model.get(team_id) or shared_model
             if model:
                 result[model].append(lead_id)
         return result
@@ -395,16 +449,7 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         self.env["crm.engagement.event"].flush_model()
         self.env["crm.scoring.rule"].flush_model()
-        self.flush_model(
-            [
-                "score",
-                "score_fit",
-                "score_engagement",
-                "score_hot",
-                "score_model_id",
-                "lifecycle_stage",
-            ]
-        )
+        self.flush_model([*SCORE_FIELDS, "lifecycle_stage"])
         changed_count = 0
         for model, ids in self._models_for(lead_ids).items():
             model = model.sudo()
@@ -412,9 +457,10 @@ class CrmLead(models.Model):
                 chunk = ids[start : start + SCORE_CHUNK]
                 rows = self.env.execute_query(self._score_update_sql(model, chunk, now))
                 changed_count += len(rows)
-                self.invalidate_model(
-                    ["score", "score_fit", "score_engagement", "score_hot", "score_model_id"]
-                )
+                self.invalidate_model(SCORE_FIELDS)
+                # what depends on the scores is recomputed as after a write (none of these
+                # fields is tracked: the score history keeps every change instead)
+                self.browse([row[0] for row in rows]).modified(SCORE_FIELDS)
                 self.env["crm.lead.score.history"].invalidate_model()
                 self.sudo()._apply_score_stages(model, rows)
         return changed_count
@@ -480,9 +526,14 @@ class CrmLead(models.Model):
     @api.model
     def _init_lifecycle_stages(self):
         """At install: opportunities start at 'opportunity', won ones at 'customer', and
-        contacts as far as their furthest lead (set-based, no chatter for history)."""
+        contacts as far as their furthest lead.
+
+        Set-based, and without chatter lines: this is the first value of a field that did
+        not exist before (every later change is tracked); fields depending on the stages
+        are told by `modified`.
+        """
         self.flush_model()
-        self.env.execute_query(
+        lead_rows = self.env.execute_query(
             SQL(
                 """
                 UPDATE crm_lead l
@@ -494,10 +545,11 @@ class CrmLead(models.Model):
                      LEFT JOIN crm_stage st ON st.id = l2.stage_id
                          WHERE l2.type = 'opportunity' OR (st.is_won AND l2.active)) s
                  WHERE l.id = s.id
+             RETURNING l.id
                 """
             )
         )
-        self.env.execute_query(
+        partner_rows = self.env.execute_query(
             SQL(
                 """
                 UPDATE res_partner p
@@ -511,11 +563,17 @@ class CrmLead(models.Model):
                          WHERE l.lifecycle_stage IN ('opportunity', 'customer')
                       GROUP BY 1) s
                  WHERE p.id = s.partner_id AND p.lifecycle_stage IS NULL
+             RETURNING p.id
                 """
             )
         )
         self.invalidate_model(["lifecycle_stage", "lifecycle_stage_max"])
-        self.env["res.partner"].invalidate_model(["lifecycle_stage"])
+        self.browse([row[0] for row in lead_rows]).modified(
+            ["lifecycle_stage", "lifecycle_stage_max"]
+        )
+        Partner = self.env["res.partner"]
+        Partner.invalidate_model(["lifecycle_stage"])
+        Partner.browse([row[0] for row in partner_rows]).modified(["lifecycle_stage"])
 
     @api.model
     def _cron_rescore(self, batch_size=SCORE_CHUNK):

@@ -1,7 +1,12 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services.rfm import find_cell_conflicts
+
+# key of the cursor's cache and precommit data: the grid is checked later, once
+GRID_CHECK_DEFERRED = "crm_strategy.rfm_grid_check_deferred"
 
 
 class CrmRfmSegment(models.Model):
@@ -66,12 +71,37 @@ class CrmRfmSegment(models.Model):
 
     @api.constrains("active", "r_min", "r_max", "f_min", "f_max")
     def _check_grid_coverage(self):
-        # Data files and the segment map wizard write segments one at a time; the data is
-        # checked by the tests, the wizard checks the whole grid once at the end.
-        if not (
-            self.env.context.get("install_filename")
-            or self.env.context.get("rfm_grid_checked_later")
-        ):
+        if not self.pool.ready:
+            # Module data (install or update) writes segments one at a time: the grid is
+            # checked once, when the module's data is committed. Nothing a client sends
+            # can make the registry look not ready.
+            self._check_grid_at_commit()
+        elif not self.env.cr.cache.get(GRID_CHECK_DEFERRED):
+            self._check_grid()
+
+    def _check_grid_at_commit(self):
+        data = self.env.cr.precommit.data
+        if not data.get(GRID_CHECK_DEFERRED):
+            data[GRID_CHECK_DEFERRED] = True
+            env = self.env
+            self.env.cr.precommit.add(lambda: env["crm.rfm.segment"]._check_grid())
+
+    @contextmanager
+    def _grid_checked_once(self):
+        """Write several segments, then check the grid once (the segment map wizard).
+
+        Inside the block, saving a segment does not check the grid; at the end of the block
+        (without error) the whole grid is checked. The flag lives on the cursor, out of
+        reach of a client's context.
+        """
+        cache = self.env.cr.cache
+        outer = cache.get(GRID_CHECK_DEFERRED, False)
+        cache[GRID_CHECK_DEFERRED] = True
+        try:
+            yield
+        finally:
+            cache[GRID_CHECK_DEFERRED] = outer
+        if not outer:
             self._check_grid()
 
     def _check_grid(self, without=None):

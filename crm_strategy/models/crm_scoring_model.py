@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 
 from ..services import scoring
 
@@ -17,7 +18,13 @@ class CrmScoringModel(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The model scores this company's leads. Leads without a company are scored by "
+        "the first active model without a sales team in the list of scoring models (drag "
+        "the models to reorder them), whoever rescores them.",
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -108,15 +115,37 @@ class CrmScoringModel(models.Model):
         return True
 
     def _lead_domain(self):
-        """Leads this model scores: its team's, or its company's that no team model covers."""
+        """Leads this model scores (see `crm.lead._models_for`): its team's, or its company's
+        that no team model covers; plus the leads without a company it is the model for."""
         self.ensure_one()
-        company_domain = [("company_id", "in", [self.company_id.id, False])]
+        active = self.sudo().search([("active", "=", True)])
         if self.team_id:
-            return [*company_domain, ("team_id", "=", self.team_id.id)]
-        team_models = self.sudo().search(
-            [("company_id", "=", self.company_id.id), ("team_id", "!=", False)]
-        )
-        return [*company_domain, ("team_id", "not in", team_models.team_id.ids)]
+            first_for_team = active.filtered(lambda m: m.team_id == self.team_id)[:1] == self
+            companies = [self.company_id.id, False] if first_for_team else [self.company_id.id]
+            return [("company_id", "in", companies), ("team_id", "=", self.team_id.id)]
+        team_models = active.filtered(lambda m: m.team_id and m.company_id == self.company_id)
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("team_id", "not in", team_models.team_id.ids),
+        ]
+        if self._shared_model() == self:
+            domain = expression.OR(
+                [
+                    domain,
+                    [
+                        ("company_id", "=", False),
+                        ("team_id", "not in", active.filtered("team_id").team_id.ids),
+                    ],
+                ]
+            )
+        return domain
+
+    @api.model
+    def _shared_model(self):
+        """The model that scores leads without a company (and without a team model): the
+        first active model without a sales team in the list of scoring models (by sequence,
+        then creation), whichever company it belongs to and whoever asks."""
+        return self.sudo().search([("active", "=", True), ("team_id", "=", False)], limit=1)
 
     def _thresholds(self):
         self.ensure_one()

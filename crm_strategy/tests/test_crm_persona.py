@@ -87,6 +87,30 @@ class TestCrmPersona(CrmStrategyCase):
         self.assertFalse(stranger.persona_id, "fits nobody")
         self.assertFalse(it_company.persona_manual, "an assignment is not a manual choice")
 
+    def test_assignment_is_tracked_and_refreshes_dependent_fields(self):
+        shop = self.Partner.create(
+            {"name": "Tracked Shop", "is_company": True, "industry_id": self.retail.id}
+        )
+        lead = self.env["crm.lead"].create(
+            {"name": "Tracked lead", "function": "CTO", "country_id": self.belgium.id}
+        )
+        self.assertEqual((shop.persona_fit_score, lead.persona_fit_score), (0, 0))
+        self.shop_owner._assign("res.partner", [("id", "=", shop.id)])
+        self.it_manager._assign("crm.lead", [("id", "=", lead.id)])
+        # fields computed from the persona follow it at once, as after a write
+        self.assertEqual(shop.persona_fit_score, 100)
+        self.assertEqual(lead.persona_fit_score, 67, "country and job title, not industry")
+        # the chatter shows the change as tracking would, with the fit
+        for record, persona, fit in ((shop, self.shop_owner, 100), (lead, self.it_manager, 67)):
+            message = record.message_ids.filtered("tracking_value_ids")[:1]
+            self.assertIn(f"assigned automatically (fit {fit}%)", str(message.body))
+            tracking = message.tracking_value_ids
+            self.assertEqual(tracking.field_id.name, "persona_id")
+            self.assertEqual(
+                (tracking.old_value_integer, tracking.new_value_integer), (0, persona.id)
+            )
+            self.assertEqual(tracking.new_value_char, persona.display_name)
+
     def test_assignment_never_overwrites_a_manual_choice(self):
         shop = self.Partner.create(
             {

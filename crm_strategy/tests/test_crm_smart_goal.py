@@ -2,11 +2,12 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmStrategyCase
+from .common_loyalty import LoyaltyLedgerCase
 
 # Every test runs on 15 March 2026; goals cover March (31 days), so the previous
 # equivalent period is 29 January - 28 February and 15/31 of March has elapsed.
@@ -159,29 +160,32 @@ class GoalCase(CrmStrategyCase):
         done_activity(cls.rep, cls.l2, "2026-02-12 10:00:00")
         done_activity(cls.rep2, cls.l4, "2026-03-06 10:00:00")
 
-        # loyalty: 50 points on B's March order (rep), 30 on C's (rep), 20 in February
+        # loyalty ledger: 50 points on B's March order (rep), 30 on C's (rep), 20 in February;
+        # 25 more on B's order reversed, 40 spent: neither counts as issued
         program = cls.env["loyalty.program"].create({"name": "G-Points", "program_type": "loyalty"})
         card = cls.env["loyalty.card"].create(
             {"program_id": program.id, "partner_id": cls.cust_b.id}
         )
 
-        def points(issued, so, when, used=0):
-            history = cls.env["loyalty.history"].create(
-                {
-                    "card_id": card.id,
-                    "description": "G-points",
-                    "issued": issued,
-                    "used": used,
-                    "order_model": "sale.order",
-                    "order_id": so.id,
-                }
+        def points(amount, so, when, entry_type="earn"):
+            return cls.env["crm.loyalty.ledger"]._post_entries(
+                [
+                    {
+                        "card": card,
+                        "entry_type": entry_type,
+                        "points": amount,
+                        "reason": "G-points",
+                        "source": so,
+                        "date": when,
+                    }
+                ]
             )
-            cls._set(history, create_date=when)
 
         points(50, cls.so_b, "2026-03-08 10:00:00")
         points(30, cls.so_c_mar, "2026-03-09 10:00:00")
         points(20, cls.so_a_feb, "2026-02-10 10:00:00")
-        points(0, cls.so_b, "2026-03-10 10:00:00", used=40)
+        points(-40, cls.so_b, "2026-03-10 10:00:00", entry_type="redeem")
+        points(25, cls.so_b, "2026-03-11 10:00:00")._reverse("G-cancelled")
 
     @classmethod
     def _set(cls, records, **values):
@@ -237,7 +241,8 @@ class TestGoalMetrics(GoalCase):
             "new_customers": 1,  # B (A bought in February, C in December)
             "customers_retained": 1,  # A: February from the company, March from a contact
             "activities_done": 2,  # two in March, the February one is outside
-            "loyalty_points": 80,  # 50 + 30 issued in March; the 40 used do not count
+            # 50 + 30 issued in March; the 40 spent and the 25 reversed do not count
+            "loyalty_points": 80,
         }
         for kind, value in expected.items():
             with self.subTest(kind=kind):
@@ -620,3 +625,54 @@ class TestGoalTemplates(GoalCase):
             form.template_id = self.env.ref("crm_strategy.crm_smart_goal_template_double_revenue")
         self.assertIn("set the target yourself", logs.output[0])
         self.assertEqual(form.target, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestLoyaltyPointsMetric(LoyaltyLedgerCase):
+    """ "Loyalty points issued" counts the ledger's posted points, net of their reversals."""
+
+    def _issued_goal(self, user):
+        today = fields.Date.context_today(self.env.user)
+        return self.env["crm.smart.goal"].create(
+            {
+                "name": "Points today",
+                "description": "Tracked in a test.",
+                "objective_id": self.env["crm.strategy.objective"].create({"name": "Loyalty"}).id,
+                "metric_id": self.env.ref("crm_strategy.crm_goal_metric_loyalty_points").id,
+                "target": 100,
+                "owner_type": "user",
+                "user_id": user.id,
+                "date_start": today,
+                "date_deadline": today,
+            }
+        )
+
+    def test_cancelled_order_issues_no_points(self):
+        order = self._order(qty=3)
+        order.user_id = self.rep
+        order.action_confirm()
+        goal = self._issued_goal(self.rep)
+        self.assertEqual(goal.current_value, 30, "3 units at 10 points each")
+
+        order._action_cancel()
+        goal.action_refresh()
+        self.assertEqual(goal.current_value, 0, "the order was cancelled: nothing was issued")
+
+    def test_ledger_is_the_only_source(self):
+        # points posted outside an order count for the user who posted them
+        self.card.with_user(self.manager)._crm_earn(15, "Welcome gift", entry_type="referral")
+        self.assertEqual(self._issued_goal(self.manager).current_value, 15)
+        # a hand-made loyalty.history row (editable by salespeople) issues nothing
+        order = self._order(qty=1)
+        order.user_id = self.rep
+        order.action_confirm()
+        self.env["loyalty.history"].create(
+            {
+                "card_id": self.card.id,
+                "description": "typed by hand",
+                "issued": 500,
+                "order_model": "sale.order",
+                "order_id": order.id,
+            }
+        )
+        self.assertEqual(self._issued_goal(self.rep).current_value, 10)

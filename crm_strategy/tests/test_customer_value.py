@@ -270,6 +270,15 @@ class TestCustomerValue(CustomerValueCase):
         champions.name = "Stars"
         self.assertEqual(champions.name, "Stars")
 
+    def test_grid_context_keys_do_not_skip_the_check(self):
+        champions = self.segments["Champions"].with_user(self.manager)
+        for key in ("rfm_grid_checked_later", "install_filename"):
+            with self.subTest(key=key):
+                with self.assertRaises(ValidationError) as caught:
+                    champions.with_context(**{key: "crm_rfm_segment_data.xml"}).write({"r_min": 4})
+                self.assertIn("R4 F4 is in", str(caught.exception))
+                self.assertEqual(champions.r_min, 5)
+
     def _edit_map(self, ranges):
         wizard = Form(self.env["crm.rfm.segment.map"].with_user(self.manager))
         for index in range(len(wizard.line_ids)):

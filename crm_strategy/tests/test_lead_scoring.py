@@ -2,8 +2,9 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmStrategyCase
 
@@ -254,6 +255,88 @@ class TestLeadScoring(ScoringCase):
             )
             self.assertEqual(event.lead_id, lead)
             self.assertEqual(lead.score, 30)
+
+
+@tagged("post_install", "-at_install")
+class TestScoringDeterminism(ScoringCase):
+    """One answer whoever asks: no context key, no current company decides a score or stage."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "B Corp"})
+        cls.model_b = cls.env["crm.scoring.model"].create(
+            {
+                "name": "B Corp inbound",
+                "company_id": cls.company_b.id,
+                "rule_ids": [
+                    Command.create(
+                        {"name": "Anyone", "rule_type": "fit", "points": 50, "domain": "[]"}
+                    )
+                ],
+            }
+        )
+        cls.rep_a = new_test_user(
+            cls.env, login="rep_company_a", groups="sales_team.group_sale_salesman"
+        )
+        cls.rep_b = new_test_user(
+            cls.env,
+            login="rep_company_b",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.shared_lead = cls.env["crm.lead"].create(
+            {
+                "name": "No company",
+                "type": "lead",
+                "user_id": False,
+                "team_id": False,
+                "company_id": False,
+                "email_from": "nc@shared.example",
+                "country_id": cls.belgium.id,
+            }
+        )
+
+    def test_lead_without_company_gets_one_model_whoever_rescores(self):
+        self.assertFalse(self.shared_lead.company_id)
+        scores = set()
+        for rep in (self.rep_b, self.rep_a, self.rep_b):
+            self.shared_lead.with_user(rep).action_rescore()
+            scores.add((self.shared_lead.score_model_id, self.shared_lead.score))
+        self.assertEqual(scores, {(self.model, 20)}, "the first model of the list: Inbound")
+        # managers choose it by ordering the models; rescoring another model keeps it
+        self.model_b.sequence = 1
+        self.shared_lead.with_user(self.rep_a).action_rescore()
+        self.assertEqual(
+            (self.shared_lead.score_model_id, self.shared_lead.score), (self.model_b, 50)
+        )
+        self.model.with_user(self.manager).action_rescore()
+        self.assertEqual(self.shared_lead.score_model_id, self.model_b)
+        self.assertIn(self.shared_lead, self.env["crm.lead"].search(self.model_b._lead_domain()))
+        self.assertNotIn(self.shared_lead, self.env["crm.lead"].search(self.model._lead_domain()))
+
+    def test_auto_stage_context_key_does_not_hide_a_manual_stage(self):
+        self.lead.user_id = self.rep
+        self.lead.with_user(self.rep).with_context(crm_strategy_auto_stage=True).write(
+            {"lifecycle_stage": "sql"}
+        )
+        self.assertTrue(self.lead.lifecycle_stage_manual)
+        notes = self.lead.message_ids.filtered(lambda m: "set by hand" in str(m.body))
+        self.assertEqual(len(notes), 1, "the chatter says a person chose the stage")
+
+    def test_defer_scoring_context_key_does_not_skip_scoring(self):
+        with freeze_time(T0):
+            self.env["crm.engagement.event"].with_user(self.manager).with_context(
+                crm_strategy_defer_scoring=True
+            ).create({"lead_id": self.lead.id, "event_type": "download", "timestamp": T0})
+        self.assertEqual(self.lead.score, 50, "20 fit + 30 download, scored at once")
+
+    def test_score_explanation_follows_a_rescore(self):
+        with freeze_time(T0):
+            self.assertNotIn("Whitepaper", self.lead.score_explanation)
+            self._event("download", T0)
+            self.assertIn("Whitepaper", self.lead.score_explanation)
 
 
 @tagged("post_install", "-at_install")

@@ -35,10 +35,10 @@ class CrmRfmSegmentMap(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        Segment = self.env["crm.rfm.segment"].with_context(rfm_grid_checked_later=True)
+        Segment = self.env["crm.rfm.segment"]
         try:
             # All or nothing, even inside a larger transaction.
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), Segment._grid_checked_once():
                 for line in self.line_ids:
                     Segment.browse(line.segment_id.id).write(
                         {
@@ -48,7 +48,6 @@ class CrmRfmSegmentMap(models.TransientModel):
                             "f_max": line.f_max,
                         }
                     )
-                Segment._check_grid()
         finally:
             Segment.invalidate_model()
         return {"type": "ir.actions.act_window_close"}
