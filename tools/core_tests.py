@@ -106,9 +106,6 @@ def baseline_modules(apps):
 def worker(args):
     """Run the selected tests on one database; write {test id: outcome} as JSON."""
     import odoo  # noqa: PLC0415
-    from odoo.tests import loader  # noqa: PLC0415
-    from odoo.tests.common import HttpCase  # noqa: PLC0415
-    from odoo.tests.result import OdooTestResult  # noqa: PLC0415
     from odoo.tools import config  # noqa: PLC0415
 
     # Load the registry with tests disabled: with --test-enable, loading runs each
@@ -129,6 +126,10 @@ def worker(args):
     config["test_enable"] = True
     config["test_tags"] = args.tags
     threading.current_thread().dbname = args.db
+    # only now: importing the test framework outside test mode logs an error
+    from odoo.tests import loader  # noqa: PLC0415
+    from odoo.tests.common import HttpCase  # noqa: PLC0415
+    from odoo.tests.result import OdooTestResult  # noqa: PLC0415
 
     if args.browser:
         # Build the static-file map now, in this single thread: it parses every
@@ -562,7 +563,7 @@ def check(args):
                 self.failed += 1
                 self.problems.append(what)
 
-    log_dir = REPO / ".test-logs"
+    log_dir = Path(args.log_dir)
     log_dir.mkdir(exist_ok=True)
     tally = Tally()
     kinds = ("unit", "browser") if args.browser else ("unit",)
@@ -584,6 +585,7 @@ def main():
     alone.add_argument("--addons-path", required=True)
     alone.add_argument("--browser", action="store_true", help="also the browser tests")
     alone.add_argument("--keep-db", action="store_true")
+    alone.add_argument("--log-dir", default=str(REPO / ".test-logs"))
     alone.add_argument("--apps", help="only these apps' tests (comma-separated), while developing")
     alone.add_argument("--fresh-baseline", action="store_true")
     alone.set_defaults(func=check)
