@@ -6,13 +6,16 @@ export ODOO_PYTHON
 PYTHON ?= python3
 DB ?= crm_strategy_demo
 
-.PHONY: run test test-quick lint format readme pot bench
+.PHONY: run test test-core test-quick lint format readme pot bench
 
 run:  ## create/upgrade the demo database and serve Odoo on :8069
 	$(PYTHON) tools/devtool.py run
 
 test:  ## every test on a throw-away database; ends with "N passed, N failed"
 	$(PYTHON) tools/devtool.py test
+
+test-core:  ## make test, plus the browser tours of the Odoo apps we extend (nightly)
+	$(PYTHON) tools/devtool.py test --core
 
 test-quick:  ## the tests only, without the demo install/uninstall check
 	$(PYTHON) tools/devtool.py test --quick

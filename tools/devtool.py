@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from core_tests import Runner as CoreTests
+
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "crm_strategy"
 DEMO_DB = "crm_strategy_demo"
@@ -390,6 +392,12 @@ def cmd_test(args):
     run_odoo_tests(tally, addons_path, log_dir, args.keep_db)
     if not args.quick:
         run_install_checks(tally, addons_path, log_dir)
+    if not args.skip_core:
+        CoreTests(addons_path, log_dir, ODOO_PYTHON, keep=args.keep_db).run(
+            tally,
+            kinds=("unit", "browser") if args.core else ("unit",),
+            reuse_baseline=not args.fresh_baseline,
+        )
     for problem in tally.problems:
         print(f"FAILED: {problem}")
     print(f"{tally.passed} passed, {tally.failed} failed", flush=True)
@@ -423,6 +431,21 @@ def main():
     test = sub.add_parser("test", help="run every test of the addon on a throw-away database")
     test.add_argument("--keep-db", action="store_true", help="keep the test database")
     test.add_argument("--quick", action="store_true", help="skip the demo install/uninstall check")
+    test.add_argument(
+        "--core",
+        action="store_true",
+        help="also run the browser tests (tours) of the Odoo apps we extend (make test-core)",
+    )
+    test.add_argument(
+        "--skip-core",
+        action="store_true",
+        help="skip Odoo's own tests of the apps we extend (tools/core_tests.py)",
+    )
+    test.add_argument(
+        "--fresh-baseline",
+        action="store_true",
+        help="rebuild the cached baseline database of Odoo's apps without our addons",
+    )
     test.set_defaults(func=cmd_test)
     pot = sub.add_parser("pot", help="export i18n/crm_strategy.pot")
     pot.add_argument("--db", default=DEMO_DB)
