@@ -3,7 +3,7 @@ import logging
 import math
 
 import psycopg2
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
@@ -20,6 +20,29 @@ MAX_DRAIN_BYTES = 4 * MAX_BODY_BYTES
 READ_BLOCK = 64 * 1024
 
 
+class EngagementDispatcher(http.HttpDispatcher):
+    """Routes of type "crm_strategy_events": HTTP routes whose body is left to the controller.
+
+    Odoo's HttpDispatcher parses the query string and any form body (a form content type)
+    before the controller runs: a broken chunked body then fails there (500 with a
+    traceback) and an endless one is read without limit. This one passes no parameters and
+    parses nothing; werkzeug's 4xx raised around the controller are answered in JSON.
+    """
+
+    routing_type = "crm_strategy_events"
+
+    def dispatch(self, endpoint, args):
+        self.request.params = dict(args)  # the path's converters only: none on our route
+        return self.request.registry["ir.http"]._dispatch(endpoint)
+
+    def handle_error(self, exc):
+        if isinstance(exc, HTTPException) and exc.code and 400 <= exc.code < 500:
+            return self.request.make_json_response(
+                {"error": exc.description or exc.name}, status=exc.code
+            )
+        return super().handle_error(exc)
+
+
 class EngagementController(http.Controller):
     """POST /crm_strategy/events: websites and marketing tools send engagement events.
 
@@ -33,14 +56,13 @@ class EngagementController(http.Controller):
     # no `methods=`: a GET or PUT gets our JSON 405 rather than werkzeug's HTML page
     @http.route(
         "/crm_strategy/events",
-        type="http",
+        type=EngagementDispatcher.routing_type,
         auth="none",
         csrf=False,
         readonly=False,
         save_session=False,
     )
-    def receive_events(self, **_params):
-        # query-string and form parameters are accepted and ignored: the events are the body
+    def receive_events(self):
         if request.httprequest.method != "POST":
             return self._answer(405, "Send the events with POST.", headers=[("Allow", "POST")])
         try:

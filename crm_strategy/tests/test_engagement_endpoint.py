@@ -197,15 +197,22 @@ class TestEngagementEndpointHardening(EngagementEndpointCase):
         self.assertEqual(len(self._events()), 1)
 
     def test_broken_chunked_encoding(self):
-        status, body = self._raw(
-            b"POST /crm_strategy/events HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n"
-            b"Authorization: Bearer " + self.key.encode() + b"\n"
-            b"Transfer-Encoding: chunked\n",
-            b"zz\r\n[]\r\n0\r\n\r\n",
-        )
-        self.assertEqual(status // 100, 4, body)
-        self.assertIn("error", json.loads(body))
-        self.assertFalse(self._events())
+        for content_type in (
+            b"application/json",
+            b"application/x-www-form-urlencoded",
+            b"multipart/form-data; boundary=b",
+        ):
+            with self.subTest(content_type=content_type):
+                status, body = self._raw(
+                    b"POST /crm_strategy/events?a=1 HTTP/1.1\nHost: 127.0.0.1\n"
+                    b"Connection: close\nContent-Type: " + content_type + b"\n"
+                    b"Authorization: Bearer " + self.key.encode() + b"\n"
+                    b"Transfer-Encoding: chunked\n",
+                    b"zz\r\n[]\r\n0\r\n\r\n",
+                )
+                self.assertEqual(status // 100, 4, body)
+                self.assertIn("error", json.loads(body))
+                self.assertFalse(self._events())
 
     def test_query_string_and_other_methods(self):
         self._assert_json_4xx(self._post([{"type": "nope"}], url=URL + "?debug=1&x=%ff"))
