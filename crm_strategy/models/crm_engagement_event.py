@@ -1,5 +1,7 @@
 import logging
+import math
 import random
+import re
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -21,6 +23,15 @@ MAX_BATCH = 1000
 # key of the cursor's cache: events created now are rescored by their creator (ingestion)
 DEFER_SCORING = "crm_strategy.defer_event_scoring"
 CLOCK_SKEW = timedelta(minutes=5)
+# older events say nothing about a lead's interest today; older dates are typos or epochs of 0
+MIN_TIMESTAMP = datetime(1970, 1, 1)
+MAX_ID = 2**31 - 1  # PostgreSQL integer
+# an event is a JSON object (depth 0), its payload depth 1: payload values may nest 8 deep
+MAX_EVENT_DEPTH = 9
+# what PostgreSQL or UTF-8 cannot store, anywhere in an event
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# what no one-line text field (url, e-mail, keys...) may hold
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 TEXT_LIMITS = {
     "url": 2048,
     "subject": 512,
@@ -39,6 +50,24 @@ class EventRejected(Exception):
         self.status = status
         self.message = message
         self.errors = errors or []
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _is_url(value):
+    try:
+        urlsplit(value).port  # noqa: B018  raises on a malformed host or port
+    except ValueError:
+        return False
+    return True
+
+
+def _quote(value, limit=60):
+    """A short, printable rendering of a value a sender gave, for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class CrmEngagementEvent(models.Model):
@@ -220,6 +249,10 @@ class CrmEngagementEvent(models.Model):
             if not isinstance(event, dict):
                 errors.append((400, index, self.env._("An event must be a JSON object.")))
                 continue
+            problem = self._unstorable(event)
+            if problem:
+                errors.append((400, index, problem))
+                continue
             vals, event_errors = self._validate_event(event, company, known_types, now)
             errors += [(status, index, message) for status, message in event_errors]
             vals_list.append(vals)
@@ -242,39 +275,77 @@ class CrmEngagementEvent(models.Model):
         return vals_list
 
     @api.model
+    def _unstorable(self, event):
+        """Why `event` cannot be stored as it is (NUL, lone surrogate, NaN, too deep), or None.
+
+        Iterative, whatever the depth: the JSON parser may hand us hundreds of levels.
+        """
+        stack = [(event, 0)]
+        while stack:
+            value, depth = stack.pop()
+            if depth > MAX_EVENT_DEPTH:
+                return self.env._(
+                    "The payload nests more than %s levels deep.", MAX_EVENT_DEPTH - 1
+                )
+            if isinstance(value, str):
+                if UNSTORABLE.search(value):
+                    return self.env._("A text holds a NUL character or a lone surrogate.")
+            elif isinstance(value, float):
+                if not math.isfinite(value):
+                    return self.env._("Numbers must be finite.")
+            elif isinstance(value, dict):
+                stack += ((item, depth + 1) for pair in value.items() for item in pair)
+            elif isinstance(value, list):
+                stack += ((item, depth + 1) for item in value)
+        return None
+
+    @api.model
+    def _parse_timestamp(self, stamp, now):
+        """(naive UTC datetime, None) or (None, (status, message))."""
+        if not isinstance(stamp, str) or len(stamp) > 64:
+            return None, (400, self.env._("A timestamp is an ISO 8601 text."))
+        try:
+            parsed = datetime.fromisoformat(stamp)
+            if parsed.tzinfo:
+                parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            return None, (400, self.env._("Invalid timestamp %r: use ISO 8601.", stamp))
+        if parsed < MIN_TIMESTAMP:
+            return None, (422, self.env._("Timestamp %s is before 1970.", stamp))
+        if parsed > now + CLOCK_SKEW:
+            return None, (422, self.env._("Timestamp %s is in the future.", stamp))
+        # a sender's clock slightly ahead of ours: the event happened now
+        return min(parsed.replace(microsecond=0), now), None
+
+    @api.model
     def _validate_event(self, event, company, known_types, now):
         errors = []
         vals = {"company_id": company.id}
         event_type = event.get("type")
-        if event_type not in known_types:
-            errors.append((422, self.env._("Unknown event type %r.", event_type)))
+        if not isinstance(event_type, str) or event_type not in known_types:
+            errors.append((422, self.env._("Unknown event type %s.", _quote(event_type))))
         vals["event_type"] = event_type
-        if "company_id" in event and event["company_id"] != company.id:
+        if "company_id" in event and not _is_id(event["company_id"]):
+            errors.append((400, self.env._("company_id must be an integer id.")))
+        elif "company_id" in event and event["company_id"] != company.id:
             errors.append((403, self.env._("This key may only send events for its own company.")))
         stamp = event.get("timestamp")
         if stamp is None:
             vals["timestamp"] = now
         else:
-            try:
-                parsed = datetime.fromisoformat(str(stamp))
-            except ValueError:
-                errors.append((400, self.env._("Invalid timestamp %r: use ISO 8601.", stamp)))
-            else:
-                if parsed.tzinfo:
-                    parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-                if parsed > now + CLOCK_SKEW:
-                    errors.append((422, self.env._("Timestamp %s is in the future.", stamp)))
-                # a sender's clock slightly ahead of ours: the event happened now
-                vals["timestamp"] = min(parsed.replace(microsecond=0), now)
+            vals["timestamp"], error = self._parse_timestamp(stamp, now)
+            if error:
+                errors.append(error)
         for key in ("lead_id", "partner_id"):
             value = event.get(key)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                errors.append((400, self.env._("%s must be an integer id.", key)))
+            if value is not None and not _is_id(value):
+                errors.append((400, self.env._("%s must be a positive integer id.", key)))
             elif value:
                 vals[key] = value
         for key, limit in TEXT_LIMITS.items():
             value = event.get(key)
-            if value is None:
+            # an empty idempotency key means none, every time (never a key of its own)
+            if value is None or (key == "idempotency_key" and value == ""):
                 continue
             if not isinstance(value, str) or len(value) > limit:
                 errors.append(
@@ -287,6 +358,10 @@ class CrmEngagementEvent(models.Model):
                         ),
                     )
                 )
+            elif CONTROL_CHARACTERS.search(value):
+                errors.append((400, self.env._("%s may not hold control characters.", key)))
+            elif key == "url" and not _is_url(value):
+                errors.append((400, self.env._("url is not a valid URL.")))
             else:
                 vals[key] = value
         payload = event.get("payload")
@@ -307,9 +382,8 @@ class CrmEngagementEvent(models.Model):
             *TEXT_LIMITS,
         }
         if unknown:
-            errors.append(
-                (400, self.env._("Unknown field(s): %s.", ", ".join(sorted(map(str, unknown)))))
-            )
+            names = ", ".join(sorted(_quote(name) for name in unknown)[:10])
+            errors.append((400, self.env._("Unknown field(s): %s.", names)))
         return vals, errors
 
     @api.model

@@ -1,5 +1,6 @@
 import binascii
 import os
+import re
 
 from odoo import api, fields, models
 from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
@@ -8,13 +9,16 @@ from odoo.tools import SQL
 KEY_PREFIX = "crmsk_"
 KEY_BYTES = 20
 INDEX_SIZE = 8  # hex digits of the key after the prefix, stored in clear to find the row
+KEY_PATTERN = re.compile(rf"{KEY_PREFIX}[0-9a-f]{{{2 * KEY_BYTES}}}")
 
 
 class CrmScoringIntegration(models.Model):
     """A website or marketing tool allowed to send engagement events with its own API key.
 
     Like res.users.apikeys: the key is shown once, only its hash and an 8-character
-    index are stored; verifying costs one pbkdf2 per request, not per event.
+    index are stored; verifying costs one pbkdf2 per request, not per event. The clear key
+    lives only in the action that shows it (in the context of the dialog, never in a row,
+    transient or not, nor in the chatter). Integrations are per company (record rule).
     """
 
     _name = "crm.scoring.integration"
@@ -46,20 +50,21 @@ class CrmScoringIntegration(models.Model):
             integration.event_count = counts.get(integration, 0)
 
     def action_generate_key(self):
-        """Replace the key; show the new one once in a dialog."""
+        """Replace the key; show the new one once in a dialog.
+
+        As `res.users.apikeys.description.make_key` does: the dialog's model is abstract, the
+        key reaches it as a default in the action's context and is never written anywhere.
+        """
         self.ensure_one()
         self.check_access("write")
         key = self._generate_key()
-        wizard = self.env["crm.scoring.integration.key"].create(
-            {"integration_id": self.id, "key": key}
-        )
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("API Key"),
-            "res_model": wizard._name,
-            "res_id": wizard.id,
-            "view_mode": "form",
+            "name": self.env._("API Key Ready"),
+            "res_model": "crm.scoring.integration.key",
+            "views": [(False, "form")],
             "target": "new",
+            "context": {"default_key": key},
         }
 
     def _generate_key(self):
@@ -75,8 +80,12 @@ class CrmScoringIntegration(models.Model):
 
     @api.model
     def _find_by_key(self, key):
-        """The active integration whose key is `key`, or an empty recordset."""
-        if not key or not key.startswith(KEY_PREFIX):
+        """The active integration whose key is `key`, or an empty recordset.
+
+        Anything but a well-formed key is unknown before any query: header values may hold
+        NUL bytes or be megabytes long.
+        """
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
             return self.browse()
         secret = key[len(KEY_PREFIX) :]
         self.flush_model(["key_index", "key_hash", "active"])

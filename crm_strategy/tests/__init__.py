@@ -3,6 +3,8 @@ from . import test_crm_strategy_tour
 from . import test_crm_persona
 from . import test_lead_scoring
 from . import test_engagement_endpoint
+from . import test_engagement_fuzz
+from . import test_crm_scoring_integration
 from . import test_lead_scoring_tour
 from . import test_customer_value_cdnow
 from . import test_customer_value
