@@ -13,9 +13,12 @@ run. Their cost grows with the number of distinct sufficient statistics, not of
 customers: customers sharing (x, t_x, T) (BG/NBD) or (x, m) (Gamma-Gamma) are
 one group weighted by its size, the terms that depend on x alone (the gamma and
 digamma functions) are evaluated once per distinct x, and the ones that depend
-on T or t_x alone once per distinct value. L-BFGS-B maximises the mean
-log-likelihood over the log of the parameters (all positive, bounded) with
-analytic gradients, from a start point taken from the data's purchase rate.
+on T alone once per distinct T. A bounded truncated-Newton optimiser maximises
+the mean log-likelihood over the log of the parameters (all positive) with
+analytic gradients, from a start point taken from the data (for BG/NBD on many
+customers: the fit on times rounded to a coarse grid). Convergence is judged
+on the gradient. When all customers drop out alike, BG/NBD's maximum lies at
+a, b -> infinity: the fit stops at a + b = 1e8, which predicts the same.
 A fit that does not converge, or data too thin to fit, is reported as such
 (`converged=False`) and the caller falls back: it never gets NaN.
 """
@@ -33,6 +36,8 @@ LOG_BOUND = float(np.log(1e8))
 # The optimum is reached when the largest partial derivative of the mean
 # log-likelihood (per log parameter) is below this.
 GRADIENT_TOLERANCE = 1e-6
+# Above this many distinct (x, t_x, T), BG/NBD starts from a fit on rounded times.
+COARSE_GROUPS = 20_000
 
 
 @dataclass
@@ -63,8 +68,12 @@ def group_rows(*columns):
     return [column[starts] for column in ordered], counts, inverse
 
 
-def _maximise(mean_ll_and_grad, start):
-    """L-BFGS-B on the negative mean log-likelihood over bounded log parameters."""
+def _maximise(mean_ll_and_grad, start, limits=()):
+    """Minimise the negative mean log-likelihood over bounded (log) parameters.
+
+    `start` is in the optimiser's coordinates; a coordinate in `limits` may end on its
+    upper bound (the maximum is a limit of the model there). Returns (result, converged,
+    message)."""
 
     def objective(log_params):
         with np.errstate(all="ignore"):
@@ -76,21 +85,26 @@ def _maximise(mean_ll_and_grad, start):
     try:
         result = optimize.minimize(
             objective,
-            np.clip(np.log(start), -LOG_BOUND, LOG_BOUND),
+            np.clip(start, -LOG_BOUND, LOG_BOUND),
             jac=True,
-            method="L-BFGS-B",
+            # Truncated Newton: plain C, where L-BFGS-B's BLAS calls spin up threads that
+            # cost more than the whole likelihood on a busy server.
+            method="TNC",
             bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start),
-            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+            options={"maxfun": 5000, "ftol": 1e-15, "gtol": 1e-10, "xtol": 1e-12},
         )
     except (ValueError, FloatingPointError, OverflowError) as error:
         return None, False, str(error)
     value, grad = objective(result.x)
-    on_bound = np.any(np.abs(result.x) >= LOG_BOUND - 1e-6)
-    # L-BFGS-B may stop on a line search at machine precision: the gradient decides.
+    at_limit = np.zeros(len(start), dtype=bool)
+    at_limit[list(limits)] = result.x[list(limits)] >= LOG_BOUND - 1e-6
+    on_bound = np.any((np.abs(result.x) >= LOG_BOUND - 1e-6) & ~at_limit)
+    # The optimiser may stop on a line search at machine precision: the gradient decides
+    # (the projected one: a coordinate at its limit may still pull outwards).
     ok = bool(
         np.all(np.isfinite(result.x))
         and value < 1e300
-        and np.max(np.abs(grad)) < GRADIENT_TOLERANCE
+        and np.max(np.abs(grad[~at_limit]), initial=0.0) < GRADIENT_TOLERANCE
         and not on_bound
     )
     message = str(result.message) if ok or not on_bound else "a parameter ran to its bound"
@@ -103,62 +117,85 @@ def _dot(weights, values):
 
 
 class _BgNbdData:
-    """Customers grouped by (x, t_x, T), with the distinct x, t_x and T indexed."""
+    """Customers grouped by (x, t_x, T), with the distinct x, t_x and T indexed.
+
+    What depends on T alone (every customer's "still alive at T" term) is summed per
+    distinct T; only repeat buyers' groups carry a term of their own (the chance they
+    dropped out after their last purchase)."""
 
     def __init__(self, x, t_x, T, weights=None):
         if weights is None:
             (x, t_x, T), weights, _inverse = group_rows(x, t_x, T)
-        self.weight = np.asarray(weights, dtype=float)
-        self.total = float(np.sum(self.weight))
+        x, weight = np.asarray(x, dtype=float), np.asarray(weights, dtype=float)
+        self.total = float(np.sum(weight))
         self.x_values, x_index = np.unique(x, return_inverse=True)
-        self.x_weight = np.bincount(x_index, weights=self.weight)
-        self.T_values, self.T_index = np.unique(T, return_inverse=True)
-        self.t_values, self.t_index = np.unique(t_x, return_inverse=True)
-        self.x = np.asarray(x, dtype=float)
-        self.x_index = x_index
-        self.repeat = self.x > 0
+        self.x_weight = np.bincount(x_index, weights=weight)
+        self.T_values, T_index = np.unique(T, return_inverse=True)
+        self.T_weight = np.bincount(T_index, weights=weight)
+        self.T_weight_x = np.bincount(T_index, weights=weight * x)
+        repeat = x > 0
+        self.t_values, t_index = np.unique(np.asarray(t_x)[repeat], return_inverse=True)
+        self.x, self.weight = x[repeat], weight[repeat]
+        self.x_index, self.T_index, self.t_index = x_index[repeat], T_index[repeat], t_index
+        X = self.x_values
+        self.whole_x = bool(np.all(X == np.round(X)) and X.max() < 10_000_000 and X.min() >= 0)
+        if self.whole_x:
+            self.x_int = X.astype(np.int64)
+            self.x_max = int(X.max())
+
+    def _rising(self, c):
+        """log Gamma(c + X) - log Gamma(c) and its derivative in c, for the distinct X.
+
+        For whole X (purchase counts) as sums of log(c + k) and 1 / (c + k), k < X: the
+        difference of two gammaln loses all precision when c is large (a + b of a base
+        whose customers all drop out alike), the sum does not."""
+        X = self.x_values
+        if not self.whole_x:
+            return (
+                special.gammaln(c + X) - special.gammaln(c),
+                special.digamma(c + X) - special.digamma(c),
+            )
+        k = c + np.arange(self.x_max)
+        logs = np.concatenate(([0.0], np.cumsum(np.log(k))))
+        inverses = np.concatenate(([0.0], np.cumsum(1.0 / k)))
+        return logs[self.x_int], inverses[self.x_int]
 
     def mean_ll_and_grad(self, log_params):
-        """Mean log-likelihood and its gradient with respect to the log parameters."""
+        """Mean log-likelihood and its gradient with respect to the log parameters.
+
+        FHL 2005 eq. 6: A1 + A2 + log(exp(A3) + [x > 0] exp(A4)), written as
+        A1 + A2 + A3 + [x > 0] softplus(A4 - A3)."""
         r, alpha, a, b = np.exp(log_params)
-        X, Wx, w, x = self.x_values, self.x_weight, self.weight, self.x
-        # Terms of x alone (FHL 2005 eq. 6, A1 and A2), once per distinct x.
-        ll = _dot(
-            Wx,
-            special.gammaln(r + X)
-            - special.gammaln(r)
-            + r * np.log(alpha)
-            + special.gammaln(a + b)
-            + special.gammaln(b + X)
-            - special.gammaln(b)
-            - special.gammaln(a + b + X),
-        )
-        d_r = _dot(Wx, special.digamma(r + X) - special.digamma(r) + np.log(alpha))
+        X, Wx = self.x_values, self.x_weight
+        # A1 and A2: terms of x alone, once per distinct x.
+        log_r, inv_r = self._rising(r)
+        log_b, inv_b = self._rising(b)
+        log_ab, inv_ab = self._rising(a + b)
+        ll = _dot(Wx, log_r + r * np.log(alpha) + log_b - log_ab)
+        d_r = _dot(Wx, inv_r + np.log(alpha))
         d_alpha = self.total * r / alpha
-        dg_ab, dg_abx = special.digamma(a + b), special.digamma(a + b + X)
-        d_a = _dot(Wx, dg_ab - dg_abx)
-        d_b = _dot(Wx, dg_ab + special.digamma(b + X) - special.digamma(b) - dg_abx)
-        # log(A3 + A4): A3 alive at T, A4 dropped out after the last purchase.
-        log_T = np.log(alpha + self.T_values)[self.T_index]
-        log_t = np.log(alpha + self.t_values)[self.t_index]
-        log_b = np.log(np.maximum(b + X - 1, 1e-300))[self.x_index]
-        a3 = -(r + x) * log_T
-        a4 = np.where(self.repeat, np.log(a) - log_b - (r + x) * log_t, -np.inf)
-        both = np.logaddexp(a3, a4)
-        ll += _dot(w, both)
-        share4 = np.exp(a4 - both)  # 0 for one-time buyers
-        share3 = 1.0 - share4
-        d_r -= _dot(w, share3 * log_T + share4 * log_t)
+        d_a = -_dot(Wx, inv_ab)
+        d_b = _dot(Wx, inv_b - inv_ab)
+        # A3 = -(r + x) log(alpha + T): once per distinct T.
+        log_T = np.log(alpha + self.T_values)
+        inv_T = 1.0 / (alpha + self.T_values)
+        ll -= r * _dot(self.T_weight, log_T) + _dot(self.T_weight_x, log_T)
+        d_r -= _dot(self.T_weight, log_T)
+        d_alpha -= r * _dot(self.T_weight, inv_T) + _dot(self.T_weight_x, inv_T)
+        # A4 - A3 = log a - log(b + x - 1) - (r + x) log((alpha + t_x) / (alpha + T)),
+        # repeat buyers only.
+        w, rx = self.weight, r + self.x
+        log_ratio = np.log(alpha + self.t_values)[self.t_index] - log_T[self.T_index]
+        inv_bx = 1.0 / np.maximum(b + X - 1.0, 1e-300)  # x = 0 rows are not among these
+        gap = (np.log(a) + np.log(inv_bx))[self.x_index] - rx * log_ratio
+        ll += _dot(w, np.logaddexp(0.0, gap))
+        share = w * special.expit(gap)  # weight x P(dropped out | x, t_x, T)
+        d_r -= _dot(share, log_ratio)
         d_alpha -= _dot(
-            w,
-            (r + x)
-            * (
-                share3 / (alpha + self.T_values)[self.T_index]
-                + share4 / (alpha + self.t_values)[self.t_index]
-            ),
+            share, rx * (1.0 / (alpha + self.t_values)[self.t_index] - inv_T[self.T_index])
         )
-        d_a += _dot(w, share4) / a
-        d_b -= _dot(w, share4 / np.maximum(b + x - 1, 1e-300))
+        d_a += np.sum(share) / a
+        d_b -= _dot(share, inv_bx[self.x_index])
         grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / self.total
         return ll / self.total, grad
 
@@ -169,6 +206,35 @@ def bgnbd_log_likelihood(params, x, t_x, T, weights=None):
     log_params = np.log([params[k] for k in ("r", "alpha", "a", "b")])
     with np.errstate(all="ignore"):
         return float(data.mean_ll_and_grad(log_params)[0] * data.total)
+
+
+def _bgnbd_log_params(y):
+    """(log r, log alpha, log a/b, log(a + b)) -> log (r, alpha, a, b)."""
+    log_r, log_alpha, odds, concentration = y
+    return np.array(
+        [
+            log_r,
+            log_alpha,
+            concentration - np.logaddexp(0.0, -odds),
+            concentration - np.logaddexp(0.0, odds),
+        ]
+    )
+
+
+def _bgnbd_in_mean_and_concentration(data):
+    """The mean log-likelihood over (log r, log alpha, log a/b, log(a + b)).
+
+    When every customer drops out with about the same probability, the maximum lies at
+    a, b -> infinity with a / (a + b) fixed: a ridge in (log a, log b) that stalls the
+    optimiser, a flat direction here, where its gradient vanishes as the fit converges."""
+
+    def mean_ll_and_grad(y):
+        log_params = _bgnbd_log_params(y)
+        value, (g_r, g_alpha, g_a, g_b) = data.mean_ll_and_grad(log_params)
+        mean = 1.0 / (1.0 + np.exp(-y[2]))  # a / (a + b)
+        return value, np.array([g_r, g_alpha, g_a * (1 - mean) - g_b * mean, g_a + g_b])
+
+    return mean_ll_and_grad
 
 
 def fit_bgnbd(x, t_x, T, weights=None):
@@ -189,10 +255,25 @@ def fit_bgnbd(x, t_x, T, weights=None):
     # Start: Gamma(r=1) purchase rates around the observed repeat-purchase rate, a
     # Beta(1, 3) drop-out probability (a customer stays for a few purchases).
     rate = np.sum(weights * gx) / max(np.sum(weights * gT / scale), 1e-9)
-    result, ok, message = _maximise(data.mean_ll_and_grad, [1.0, 1.0 / max(rate, 1e-6), 1.0, 3.0])
+    start = [0.0, -np.log(max(rate, 1e-6)), np.log(1 / 3), np.log(4.0)]
+    if gx.size > COARSE_GROUPS:
+        # Many distinct customers: first fit with times rounded to 1/32 of the oldest
+        # customer's age (few groups, cheap), then refine on the exact data from there.
+        (cx, ct, cT), _counts, group = group_rows(
+            gx, np.round(gt / scale * 32) / 32, np.round(gT / scale * 32) / 32
+        )
+        coarse = _BgNbdData(cx, ct, cT, np.bincount(group, weights=weights))
+        result, ok, _message = _maximise(
+            _bgnbd_in_mean_and_concentration(coarse), start, limits=[3]
+        )
+        if result is not None and np.all(np.isfinite(result.x)):
+            start = result.x
+    result, ok, message = _maximise(_bgnbd_in_mean_and_concentration(data), start, limits=[3])
     if result is None:
         return Fit({}, 0.0, False, message)
-    r, alpha, a, b = np.exp(result.x)
+    if ok and result.x[3] >= LOG_BOUND - 1e-6:
+        message = "a + b at its bound: every customer drops out with the same probability"
+    r, alpha, a, b = np.exp(_bgnbd_log_params(result.x))
     params = {"r": float(r), "alpha": float(alpha * scale), "a": float(a), "b": float(b)}
     ll = bgnbd_log_likelihood(params, gx, gt, gT, weights)
     return Fit(params, ll, bool(ok and np.isfinite(ll)), message)
@@ -288,7 +369,7 @@ def fit_gamma_gamma(x, m):
     # variance of the spend): the mean m = p v / (q - 1), its spread gives p.
     spread = float(np.average((gm / scale - 1.0) ** 2, weights=weights))
     p0 = min(max(1.0 / max(spread, 1e-6), 0.1), 100.0)
-    result, ok, message = _maximise(data.mean_ll_and_grad, [p0, 3.0, 2.0 / p0])
+    result, ok, message = _maximise(data.mean_ll_and_grad, np.log([p0, 3.0, 2.0 / p0]))
     if result is None:
         return Fit({}, 0.0, False, message)
     p, q, v = np.exp(result.x)

@@ -183,3 +183,27 @@ def test_grouped_predictions_equal_per_customer_ones():
         for i in range(x.size)
     ]
     np.testing.assert_allclose(grouped, one_by_one, rtol=1e-12)
+
+
+def test_customers_dropping_out_alike_still_fit():
+    """Same drop-out probability for all: the maximum is at a, b -> infinity (a ridge);
+    the fit converges to its limit and predicts finite values."""
+    rng = np.random.default_rng(11)
+    n, T = 5000, 52.0
+    lam = rng.gamma(0.5, 1 / 2.0, n)
+    x, t_x = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > T:
+                break
+            x[i] += 1
+            t_x[i] = t
+            if rng.random() < 0.1:
+                break
+    fit = clv.fit_bgnbd(x, t_x, np.full(n, T))
+    assert fit.converged, fit.message
+    assert abs(fit.params["a"] / (fit.params["a"] + fit.params["b"]) - 0.1) < 0.03
+    expected = clv.bgnbd_expected_purchases(fit.params, x, t_x, np.full(n, T), 52)
+    assert np.all(np.isfinite(expected)) and np.all(expected >= 0)
