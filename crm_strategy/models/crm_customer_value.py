@@ -131,7 +131,7 @@ class CrmCustomerValue(models.Model):
         cr.execute("DROP TABLE IF EXISTS crm_value_scratch")
         cr.execute(self._scratch_sql(company, as_of))
         # A fresh temp table has no statistics: without them the joins below go nested-loop.
-        cr.execute("ANALYZE crm_value_scratch")
+        cr.execute("ANALYZE crm_value_scratch (partner_id)")
         cr.execute(
             SQL(
                 """
@@ -413,7 +413,7 @@ class CrmCustomerValue(models.Model):
                 basis=array_literal(predictions["clv_basis"]),
             )
         )
-        cr.execute("ANALYZE crm_value_prediction")
+        cr.execute("ANALYZE crm_value_prediction (partner_id)")
         cr.execute(
             SQL(
                 """

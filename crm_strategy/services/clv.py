@@ -13,7 +13,7 @@ run. Their cost grows with the number of distinct sufficient statistics, not of
 customers: customers sharing (x, t_x, T) (BG/NBD) or (x, m) (Gamma-Gamma) are
 one group weighted by its size, the terms that depend on x alone (the gamma and
 digamma functions) are evaluated once per distinct x, and the ones that depend
-on T alone once per distinct T. A bounded truncated-Newton optimiser maximises
+on T alone once per distinct T. A bounded quasi-Newton optimiser maximises
 the mean log-likelihood over the log of the parameters (all positive) with
 analytic gradients, from a start point taken from the data (for BG/NBD on many
 customers: the fit on times rounded to a coarse grid). Convergence is judged
@@ -49,31 +49,56 @@ class Fit:
 
 
 def group_rows(*columns):
-    """Distinct rows of `columns`, how many times each occurs and, for every
-    input row, the index of its distinct row: vectorised (one lexsort)."""
+    """Distinct rows of `columns` (sorted), how many times each occurs and, for every
+    input row, the index of its distinct row. Vectorised: each column is replaced by
+    the rank of its value and the ranks combined into one integer key, which sorts
+    several times faster than a lexsort of float columns."""
     columns = [np.asarray(column) for column in columns]
     n = columns[0].size
     if n == 0:
         return [column[:0] for column in columns], np.zeros(0), np.zeros(0, dtype=np.int64)
-    order = np.lexsort(columns[::-1])
-    ordered = [column[order] for column in columns]
-    new = np.zeros(n, dtype=bool)
-    new[0] = True
-    for column in ordered:
-        new[1:] |= column[1:] != column[:-1]
-    starts = np.flatnonzero(new)
-    counts = np.diff(np.append(starts, n)).astype(float)
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return [column[starts] for column in ordered], counts, inverse
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for column in columns:
+        values, rank = np.unique(column, return_inverse=True)
+        size *= values.size
+        if size >= 2**62:  # too many combinations for one key: sort the columns themselves
+            order = np.lexsort(columns[::-1])
+            ordered = [column[order] for column in columns]
+            new = np.zeros(n, dtype=bool)
+            new[0] = True
+            for column_ in ordered:
+                new[1:] |= column_[1:] != column_[:-1]
+            starts = np.flatnonzero(new)
+            inverse = np.empty(n, dtype=np.int64)
+            inverse[order] = np.cumsum(new) - 1
+            counts = np.diff(np.append(starts, n)).astype(float)
+            return [column_[starts] for column_ in ordered], counts, inverse
+        key = key * values.size + rank.reshape(-1)
+    _keys, first, inverse, counts = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return [column[first] for column in columns], counts.astype(float), inverse.reshape(-1)
 
 
-def _maximise(mean_ll_and_grad, start, limits=()):
+def _method(rows):
+    """The optimiser for a likelihood over `rows` groups. L-BFGS-B needs the fewest
+    evaluations, but its BLAS calls spin up threads that, on a busy server, cost more
+    than a small likelihood: below COARSE_GROUPS rows, truncated Newton (plain C)."""
+    if rows > COARSE_GROUPS:
+        return {"method": "L-BFGS-B", "options": {"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10}}
+    return {
+        "method": "TNC",
+        "options": {"maxfun": 5000, "ftol": 1e-15, "gtol": 1e-10, "xtol": 1e-12},
+    }
+
+
+def _maximise(mean_ll_and_grad, start, limits=(), rows=0):
     """Minimise the negative mean log-likelihood over bounded (log) parameters.
 
     `start` is in the optimiser's coordinates; a coordinate in `limits` may end on its
-    upper bound (the maximum is a limit of the model there). Returns (result, converged,
-    message)."""
+    upper bound (the maximum is a limit of the model there); `rows` sizes the likelihood.
+    Returns (result, converged, message)."""
 
     def objective(log_params):
         with np.errstate(all="ignore"):
@@ -87,11 +112,8 @@ def _maximise(mean_ll_and_grad, start, limits=()):
             objective,
             np.clip(start, -LOG_BOUND, LOG_BOUND),
             jac=True,
-            # Truncated Newton: plain C, where L-BFGS-B's BLAS calls spin up threads that
-            # cost more than the whole likelihood on a busy server.
-            method="TNC",
             bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start),
-            options={"maxfun": 5000, "ftol": 1e-15, "gtol": 1e-10, "xtol": 1e-12},
+            **_method(rows),
         )
     except (ValueError, FloatingPointError, OverflowError) as error:
         return None, False, str(error)
@@ -268,7 +290,9 @@ def fit_bgnbd(x, t_x, T, weights=None):
         )
         if result is not None and np.all(np.isfinite(result.x)):
             start = result.x
-    result, ok, message = _maximise(_bgnbd_in_mean_and_concentration(data), start, limits=[3])
+    result, ok, message = _maximise(
+        _bgnbd_in_mean_and_concentration(data), start, limits=[3], rows=gx.size
+    )
     if result is None:
         return Fit({}, 0.0, False, message)
     if ok and result.x[3] >= LOG_BOUND - 1e-6:
@@ -290,21 +314,27 @@ def bgnbd_probability_alive(params, x, t_x, T):
     return 1.0 / (1.0 + odds)
 
 
-def bgnbd_expected_purchases(params, x, t_x, T, t):
-    """Expected purchases in the next `t` time units (FHL 2005, eq. 10)."""
+def _expected_if_alive(params, x, T, t):
+    """Expected purchases in the next `t` time units of a customer still alive: FHL 2005
+    eq. 10 without its P(alive) factor, which holds all of the dependence on t_x."""
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
-    x, t_x, T = (np.asarray(c, dtype=float) for c in (x, t_x, T))
+    if abs(a - 1) <= 1e-9:
+        # a == 1 makes the closed form 0/0; nudge a little, the function is continuous there.
+        return _expected_if_alive(dict(params, a=a + 1e-6), x, T, t)
     z = t / (alpha + T + t)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        head = (a + b + x - 1) / (a - 1) if abs(a - 1) > 1e-9 else np.nan
-        value = head * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
-        value = value * bgnbd_probability_alive(params, x, t_x, T)
-    if abs(a - 1) <= 1e-9:
-        # a == 1 makes the closed form 0/0; nudge a little, the function is continuous there.
-        nudged = dict(params, a=a + 1e-6)
-        return bgnbd_expected_purchases(nudged, x, t_x, T, t)
+        value = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
     return np.where(np.isfinite(value) & (value > 0), value, 0.0)
+
+
+def bgnbd_expected_purchases(params, x, t_x, T, t):
+    """Expected purchases in the next `t` time units (FHL 2005, eq. 10).
+
+    The hypergeometric part depends on (x, T) only: evaluated once per distinct pair."""
+    x, t_x, T = (np.asarray(c, dtype=float) for c in (x, t_x, T))
+    (px, pT), _counts, pair = group_rows(x, T)
+    return _expected_if_alive(params, px, pT, t)[pair] * bgnbd_probability_alive(params, x, t_x, T)
 
 
 class _GammaGammaData:
@@ -369,7 +399,9 @@ def fit_gamma_gamma(x, m):
     # variance of the spend): the mean m = p v / (q - 1), its spread gives p.
     spread = float(np.average((gm / scale - 1.0) ** 2, weights=weights))
     p0 = min(max(1.0 / max(spread, 1e-6), 0.1), 100.0)
-    result, ok, message = _maximise(data.mean_ll_and_grad, np.log([p0, 3.0, 2.0 / p0]))
+    result, ok, message = _maximise(
+        data.mean_ll_and_grad, np.log([p0, 3.0, 2.0 / p0]), rows=gx.size
+    )
     if result is None:
         return Fit({}, 0.0, False, message)
     p, q, v = np.exp(result.x)
@@ -392,16 +424,18 @@ def gamma_gamma_expected_value(params, x, m):
 def discounted_purchases(params, x, t_x, T, horizon_months, annual_discount, units_per_month):
     """Sum over months of the purchases expected that month, discounted monthly.
 
-    Depends on (x, t_x, T) only: evaluated once per distinct triple."""
-    (gx, gt, gT), _counts, inverse = group_rows(*(np.asarray(c, dtype=float) for c in (x, t_x, T)))
+    P(alive) x the same sum for a customer still alive, which depends on (x, T) only:
+    the hypergeometric function is evaluated once per month and distinct (x, T)."""
+    x, t_x, T = (np.asarray(c, dtype=float) for c in (x, t_x, T))
+    (px, pT), _counts, pair = group_rows(x, T)
     monthly = (1.0 + annual_discount) ** (1.0 / 12.0) - 1.0
-    total = np.zeros(gx.shape, dtype=float)
-    previous = np.zeros(gx.shape, dtype=float)
+    total = np.zeros(px.shape, dtype=float)
+    previous = np.zeros(px.shape, dtype=float)
     for month in range(1, int(horizon_months) + 1):
-        cumulative = bgnbd_expected_purchases(params, gx, gt, gT, month * units_per_month)
+        cumulative = _expected_if_alive(params, px, pT, month * units_per_month)
         total += (cumulative - previous) / (1.0 + monthly) ** month
         previous = cumulative
-    return total[inverse]
+    return total[pair] * bgnbd_probability_alive(params, x, t_x, T)
 
 
 def discounted_clv(params, x, t_x, T, value, horizon_months, annual_discount, units_per_month):
