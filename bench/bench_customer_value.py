@@ -22,8 +22,11 @@ import resource
 import subprocess
 import time
 from datetime import date
+from pathlib import Path
 
 from benchlib import create_db, make_say, open_env, timed
+
+from odoo.tools import SQL
 
 say = make_say("bench_customer_value")
 
@@ -91,35 +94,59 @@ def build_data(cr, env, args):
     return orders
 
 
-BOUND_SQL = """
-    DROP TABLE IF EXISTS bench_rfm_bound;
-    CREATE TEMP TABLE bench_rfm_bound AS
-    WITH days AS (
-        SELECT p.commercial_partner_id AS partner_id, o.date_order::date AS day,
-               SUM(o.amount_untaxed / o.currency_rate) AS amount
-          FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
-         WHERE o.company_id = %(company)s AND o.state = 'sale' AND o.date_order < %(end)s
-         GROUP BY 1, 2
-    ),
-    customers AS (
-        SELECT partner_id, MAX(day) AS last_day, COUNT(*) AS n_tx, SUM(amount) AS total
-          FROM days GROUP BY partner_id
+def bound_sql(env, company):
+    """The lower bound: the refresh's own purchase aggregation (imported from the model, never
+    copied), then per customer the R/F/M numbers and quintile scores, into a temporary table."""
+    return SQL(
+        """
+        CREATE TEMP TABLE bench_rfm_bound AS
+        WITH days AS (%(purchases)s),
+        customers AS (
+            SELECT partner_id, MAX(day) AS last_day, COUNT(*) AS n_tx, SUM(amount) AS total
+              FROM days GROUP BY partner_id
+        )
+        SELECT partner_id,
+               1 + 5 * (RANK() OVER (ORDER BY %(as_of)s::date - last_day DESC) - 1)
+                   / COUNT(*) OVER () AS r_score,
+               1 + 5 * (RANK() OVER (ORDER BY n_tx) - 1) / COUNT(*) OVER () AS f_score,
+               1 + 5 * (RANK() OVER (ORDER BY total) - 1) / COUNT(*) OVER () AS m_score
+          FROM customers
+        """,
+        purchases=env["crm.customer.value"]._purchases_sql(company, AS_OF),
+        as_of=AS_OF,
     )
-    SELECT partner_id,
-           1 + 5 * (RANK() OVER (ORDER BY %(as_of)s::date - last_day DESC) - 1)
-               / COUNT(*) OVER () AS r_score,
-           1 + 5 * (RANK() OVER (ORDER BY n_tx) - 1) / COUNT(*) OVER () AS f_score,
-           1 + 5 * (RANK() OVER (ORDER BY total) - 1) / COUNT(*) OVER () AS m_score
-      FROM customers
-"""
+
+
+class FitTimer:
+    """Times the two fits inside the refresh by wrapping the service functions it calls."""
+
+    def __init__(self):
+        from odoo.addons.crm_strategy.services import clv  # noqa: PLC0415
+
+        self.seconds = 0.0
+        for name in ("fit_bgnbd", "fit_gamma_gamma"):
+            setattr(clv, name, self._wrap(getattr(clv, name)))
+
+    def _wrap(self, func):
+        def timed_fit(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t0
+
+        return timed_fit
 
 
 def bench(cr, env, args):
     company = env.company
     Value = env["crm.customer.value"]
 
+    fit_timer = FitTimer()
+
     def bound():
-        cr.execute(BOUND_SQL, {"company": company.id, "end": "2026-07-01", "as_of": AS_OF})
+        cr.execute("DROP TABLE IF EXISTS bench_rfm_bound")
+        cr.execute(bound_sql(env, company))
 
     def refresh():
         fit = Value._refresh(company, AS_OF)
@@ -130,9 +157,12 @@ def bench(cr, env, args):
     for run in range(args.rounds):
         t_bound, _ = timed(f"round {run + 1}: lower bound (one SQL statement)", bound)
         label = "cold" if run == 0 else "warm"
+        fit_timer.seconds = 0.0
         t_ours, fit = timed(f"round {run + 1}: full refresh ({label})", refresh)
+        say(f"round {run + 1}: of which the two fits {fit_timer.seconds:.2f}s")
         cr.commit()
         results.setdefault(label, []).append((t_ours, t_bound))
+        results.setdefault("fit_s", []).append(fit_timer.seconds)
         if run == 0:
             results["fit"] = {
                 "customers": fit.customer_count,
@@ -165,8 +195,127 @@ def bench(cr, env, args):
                 "bound_s": round(bound_time, 2),
                 "ratio": round(ours / bound_time, 2),
             }
+    summary["fit_s"] = round(min(results["fit_s"]), 2)
     summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return summary
+
+
+def simulate_statistics(customers, orders, seed=0):
+    """Per-customer (x, t_x, T, repeat mean) in weeks, drawn like `build_data` draws its
+    orders (same rates, dates and baskets), aggregated per day like the refresh: numpy
+    only, for sizes the database here cannot hold in the time (1,000,000 / 10,000,000)."""
+    import numpy as np  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    weight = -np.log(1 - rng.random(customers) * 0.9999)
+    age = (rng.random(customers) * 1000).round().astype(np.int64)
+    alive_share = rng.random(customers)
+    basket = 20 + rng.random(customers) * 180
+    n = np.maximum(1, np.round(orders * weight / weight.sum())).astype(np.int64)
+    customer = np.repeat(np.arange(customers), n)
+    first = np.concatenate(([True], customer[1:] != customer[:-1]))
+    offset = (rng.random(customer.size) * age[customer] * alive_share[customer]).round()
+    offset = np.where(first, 0, offset).astype(np.int64)
+    amount = basket[customer] * (0.5 + rng.random(customer.size))
+    del first
+    # One purchase per customer and day; its amount is the day's total.
+    key = customer * 2048 + offset
+    del customer, offset
+    days, day_of = np.unique(key, return_inverse=True)
+    del key
+    day_amount = np.bincount(day_of, weights=amount)
+    del day_of, amount
+    day_customer, day_offset = days // 2048, days % 2048
+    n_days = np.bincount(day_customer, minlength=customers)
+    last = np.zeros(customers, dtype=np.int64)
+    np.maximum.at(last, day_customer, day_offset)
+    total = np.bincount(day_customer, weights=day_amount, minlength=customers)
+    first_amount = np.bincount(
+        day_customer[day_offset == 0], weights=day_amount[day_offset == 0], minlength=customers
+    )
+    x = (n_days - 1).astype(float)
+    repeat_mean = np.where(x > 0, (total - first_amount) / np.maximum(x, 1), 0.0)
+    return x, last / 7.0, age / 7.0, repeat_mean, int(day_customer.size), int(n.sum())
+
+
+def bench_fit(args):
+    """The fits and predictions of the refresh on simulated statistics: time, memory."""
+    import importlib.util  # noqa: PLC0415
+    import tracemalloc  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location(
+        "clv", Path(__file__).resolve().parent.parent / "crm_strategy/services/clv.py"
+    )
+    clv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(clv)
+    results = []
+    for customers in args.fit_only:
+        orders = customers * 10
+        t0 = time.perf_counter()
+        x, t_x, T, m, purchases, orders = simulate_statistics(customers, orders)
+        say(f"{customers} customers, {orders} orders simulated in {time.perf_counter() - t0:.1f}s")
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        # What `crm.customer.value._predict` does with the arrays.
+        (gx, gt, gT), counts, group = clv.group_rows(x, t_x, T)
+        bgnbd = clv.fit_bgnbd(gx, gt, gT, counts)
+        gamma = clv.fit_gamma_gamma(x, m)
+        fit_s = time.perf_counter() - t0
+        value = clv.gamma_gamma_expected_value(gamma.params, x, m)
+        alive = clv.bgnbd_probability_alive(bgnbd.params, gx, gt, gT)[group]
+        purchases_12 = clv.discounted_purchases(bgnbd.params, gx, gt, gT, 12, 0.1, 30.4375 / 7)
+        clv_predicted = purchases_12[group] * value
+        total_s = time.perf_counter() - t0
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert np.all(np.isfinite(clv_predicted)) and np.all(np.isfinite(alive))
+        results.append(
+            {
+                "customers": customers,
+                "orders": orders,
+                "purchase_days": purchases,
+                "distinct_x_tx_T": int(gx.size),
+                "bgnbd_converged": bgnbd.converged,
+                "gamma_gamma_converged": gamma.converged,
+                "fit_s": round(fit_s, 2),
+                "fit_and_predict_s": round(total_s, 2),
+                "fit_and_predict_peak_mb": round(peak / 2**20, 1),
+                "process_peak_rss_mb": round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                ),
+            }
+        )
+        say(json.dumps(results[-1]))
+    print(json.dumps(results, indent=2))
+    if args.plot:
+        plot_scale(results, args.plot)
+
+
+def plot_scale(results, path):
+    """Fit time, fit + prediction time and memory against the number of customers."""
+    try:
+        from matplotlib import pyplot  # noqa: PLC0415
+    except ImportError:
+        say("matplotlib is missing (pip install matplotlib): no plot")
+        return
+    customers = [r["customers"] for r in results]
+    figure, (times, memory) = pyplot.subplots(1, 2, figsize=(9, 3.5))
+    times.plot(customers, [r["fit_s"] for r in results], "o-", label="exact fits")
+    times.plot(customers, [r["fit_and_predict_s"] for r in results], "s-", label="fits + CLV")
+    times.set(xscale="log", yscale="log", xlabel="customers", ylabel="seconds")
+    times.legend()
+    memory.plot(
+        customers, [r["fit_and_predict_peak_mb"] for r in results], "o-", label="fits + CLV"
+    )
+    memory.plot(customers, [r["process_peak_rss_mb"] for r in results], "s-", label="process")
+    memory.set(xscale="log", yscale="log", xlabel="customers", ylabel="peak MB")
+    memory.legend()
+    figure.suptitle("BG/NBD + Gamma-Gamma on every customer (10 orders each)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    say(f"plot written to {path}")
 
 
 def main():
@@ -178,8 +327,20 @@ def main():
     parser.add_argument("--template", default=os.environ.get("BENCH_TEMPLATE"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep")
+    parser.add_argument(
+        "--fit-only",
+        type=int,
+        nargs="+",
+        metavar="CUSTOMERS",
+        help="no database: time the fits and predictions on simulated statistics of this "
+        "many customers (10 orders each), e.g. --fit-only 100000 1000000",
+    )
+    parser.add_argument("--plot", metavar="PNG", help="with --fit-only: plot the figures")
     args = parser.parse_args()
 
+    if args.fit_only:
+        bench_fit(args)
+        return
     if not args.reuse:
         create_db(args.db, args.template, say)
     cr, env = open_env(args.db)

@@ -131,7 +131,7 @@ class CrmCustomerValue(models.Model):
         cr.execute("DROP TABLE IF EXISTS crm_value_scratch")
         cr.execute(self._scratch_sql(company, as_of))
         # A fresh temp table has no statistics: without them the joins below go nested-loop.
-        cr.execute("ANALYZE crm_value_scratch")
+        cr.execute("ANALYZE crm_value_scratch (partner_id)")
         cr.execute(
             SQL(
                 """
@@ -243,7 +243,9 @@ class CrmCustomerValue(models.Model):
         first, last, n_tx, total, repeat_mean = columns[1:]
         x, T, t_x = n_tx - 1, first / unit, (first - last) / unit
 
-        bgnbd = clv.fit_bgnbd(x, t_x, T)
+        # Customers sharing (x, t_x, T) share the BG/NBD fit's terms and every prediction.
+        (gx, gt, gT), counts, group = clv.group_rows(x, t_x, T)
+        bgnbd = clv.fit_bgnbd(gx, gt, gT, counts)
         gamma = clv.fit_gamma_gamma(x, repeat_mean)
         own_average = np.where(total > 0, total / np.maximum(n_tx, 1), 0.0)
         if gamma.converged:
@@ -254,11 +256,13 @@ class CrmCustomerValue(models.Model):
         order_value = np.where(total > 0, order_value, 0.0)
         horizon_units = horizon * DAYS_PER_MONTH / unit
         if bgnbd.converged:
-            expected = clv.bgnbd_expected_purchases(bgnbd.params, x, t_x, T, horizon_units)
-            alive = clv.bgnbd_probability_alive(bgnbd.params, x, t_x, T)
-            predicted = clv.discounted_clv(
-                bgnbd.params, x, t_x, T, order_value, horizon, discount, DAYS_PER_MONTH / unit
+            params = bgnbd.params
+            expected = clv.bgnbd_expected_purchases(params, gx, gt, gT, horizon_units)[group]
+            alive = clv.bgnbd_probability_alive(params, gx, gt, gT)[group]
+            purchases = clv.discounted_purchases(
+                params, gx, gt, gT, horizon, discount, DAYS_PER_MONTH / unit
             )
+            predicted = purchases[group] * order_value
             basis = np.full(n, "model" if gamma.converged else "model_own_average", dtype=object)
         else:
             # Too little history: extrapolate each customer's past rate of purchase.
@@ -409,7 +413,7 @@ class CrmCustomerValue(models.Model):
                 basis=array_literal(predictions["clv_basis"]),
             )
         )
-        cr.execute("ANALYZE crm_value_prediction")
+        cr.execute("ANALYZE crm_value_prediction (partner_id)")
         cr.execute(
             SQL(
                 """
