@@ -75,19 +75,19 @@ def check(pot_path, po_path):
 
 def main(argv):
     if len(argv) < 3:
-        print(__doc__)
+        sys.stderr.write(__doc__)
         return 2
     pot_path, po_paths = argv[1], argv[2:]
     failed = False
     for po_path in po_paths:
         problems, total, missing = check(pot_path, po_path)
         mismatches = len(problems) - missing
-        print(
+        sys.stdout.write(
             f"{po_path}: {total - missing}/{total} translated, "
-            f"{missing} missing, {mismatches} placeholder mismatches"
+            f"{missing} missing, {mismatches} placeholder mismatches\n"
         )
         for problem in problems:
-            print(f"  {problem}")
+            sys.stdout.write(f"  {problem}\n")
         failed = failed or bool(problems)
     return 1 if failed else 0
 
