@@ -515,6 +515,7 @@ class Check:
                 "replica": f"yes ({len(reads)} reads of {table})" if reads else "NO",
                 "writes": "attempted!" if read_only_errors else "none",
                 "ok": ok,
+                "sample": " ".join(reads[0].split())[:220] if reads else "",
             }
         )
         for li in read_only_errors[:3]:
@@ -718,6 +719,9 @@ def main():
     parser.add_argument("--http-port", type=int, default=18700)
     parser.add_argument("--replica-port", type=int, default=55433)
     parser.add_argument("--keep", action="store_true", help="keep database and standby dir")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show a standby statement per screen"
+    )
     args = parser.parse_args()
 
     try:
@@ -752,6 +756,10 @@ def main():
         say(f"odoo: up with 2 workers, log {odoo_log}")
         check = run_screens(args.db, f"http://127.0.0.1:{args.http_port}", standby, odoo_log, ids)
         print(check.table(), flush=True)
+        if args.verbose:
+            say("one statement per screen, from the standby's own log:")
+            for row in check.rows:
+                print(f"  {row['screen']}: {row['sample']}", flush=True)
         failed = [r for r in check.rows if not r["ok"]]
         if failed:
             say(f"FAILED: {len(failed)} of {len(check.rows)} screens did not run on the replica")
