@@ -6,7 +6,7 @@ export ODOO_PYTHON
 PYTHON ?= python3
 DB ?= crm_strategy_demo
 
-.PHONY: run test test-core test-quick lint format readme pot bench
+.PHONY: run test test-core test-quick lint format readme pot bench replica-check
 
 run:  ## create/upgrade the demo database and serve Odoo on :8069
 	$(PYTHON) tools/devtool.py run
@@ -38,3 +38,6 @@ pot:  ## export crm_strategy/i18n/crm_strategy.pot from database $(DB) (crm_stra
 
 bench:  ## run every benchmark in bench/ against a scratch database
 	@for b in bench/bench_*.py; do echo "== $$b"; $(ODOO_PYTHON) $$b || exit 1; done
+
+replica-check:  ## serve the read-only screens from a hot standby on :55433 and prove it (docs/deployment.md)
+	$(ODOO_PYTHON) tools/replica_check.py $(REPLICA_CHECK_ARGS)

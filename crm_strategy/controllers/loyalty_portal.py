@@ -14,6 +14,8 @@ class LoyaltyLedgerPortal(Controller):
         type="http",
         auth="user",
         website=True,
+        # only reads: served by a read-only database replica when one is configured
+        readonly=True,
     )
     def portal_my_loyalty_ledger(self, card_id, page=1, **kw):
         """A member's points history: balance, pending points, upcoming expiries, entries."""
