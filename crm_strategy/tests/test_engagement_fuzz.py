@@ -20,6 +20,9 @@ from odoo.tests import tagged
 from ..controllers.engagement import MAX_BODY_BYTES
 from .test_engagement_endpoint import URL, EngagementEndpointCase
 
+# sized for CI time (each example is one request); raise them for a longer local run
+CHAOS_EXAMPLES = 1500
+VALID_EXAMPLES = 100
 FUZZ_SETTINGS = {
     "deadline": None,
     "derandomize": True,
@@ -302,7 +305,7 @@ class TestEngagementFuzz(EngagementFuzzCase):
     def test_fuzzed_requests_never_fail_the_server(self):
         lead_ids = [self.lead.id, self.foreign_lead_id, 0, -1, 2**31]
 
-        @settings(max_examples=2000, **FUZZ_SETTINGS)
+        @settings(max_examples=CHAOS_EXAMPLES, **FUZZ_SETTINGS)
         @given(request=fuzz_requests(self.key, lead_ids))
         def check(request):
             body, headers, query, chunked, must_refuse = request
@@ -328,7 +331,7 @@ class TestEngagementFuzz(EngagementFuzzCase):
         lead_ids = [self.lead.id]
         unique = self.unique
 
-        @settings(max_examples=100, **FUZZ_SETTINGS)
+        @settings(max_examples=VALID_EXAMPLES, **FUZZ_SETTINGS)
         @given(data=st.data())
         def check(data):
             batch = _events(data.draw, lead_ids, valid=True)
