@@ -775,21 +775,23 @@ class CrmLoyaltyLedger(models.Model):
         return self.env.cr.fetchall()
 
     @api.model
-    def _broken_chains(self):
+    def _broken_chains(self, company_ids=None):
         """[(entry id, card id, problem)]: the first broken posted entry of every card whose hash
         chain does not verify, in one statement. An entry is broken when its stored hash is not
         the hash of its payload chained to the previous entry's stored hash (its content or its
         predecessor changed), or when its sequence does not follow the previous one (an entry was
-        deleted or unposted before it)."""
+        deleted or unposted before it). ``company_ids`` limits the check to those companies' cards
+        (a card's entries all belong to its company, so whole chains are kept)."""
         self.env["crm.loyalty.ledger"].flush_model()
         self.env.cr.execute(
-            """
+            SQL(
+                """
             WITH chain AS (
                 SELECT e.id, e.card_id, e.chain_seq, e.chain_hash,
                        crm_loyalty_ledger_hash(LAG(e.chain_hash) OVER w, e) AS expected,
                        COALESCE(LAG(e.chain_seq) OVER w, 0) + 1 AS expected_seq
                   FROM crm_loyalty_ledger e
-                 WHERE e.state = 'posted'
+                 WHERE e.state = 'posted' %(companies)s
                 WINDOW w AS (PARTITION BY e.card_id ORDER BY e.chain_seq, e.id)
             ), broken AS (
                 SELECT id, card_id,
@@ -801,18 +803,33 @@ class CrmLoyaltyLedger(models.Model):
                     OR chain_seq IS DISTINCT FROM expected_seq
             )
             SELECT id, card_id, problem FROM broken WHERE rank = 1 ORDER BY card_id
-            """
+            """,
+                companies=self._company_filter_sql(company_ids),
+            )
         )
         return self.env.cr.fetchall()
+
+    @api.model
+    def _company_filter_sql(self, company_ids):
+        if company_ids is None:
+            return SQL()
+        return SQL("AND (e.company_id = ANY(%s) OR e.company_id IS NULL)", list(company_ids))
 
     def action_verify_ledger(self):
         """Check every card's hash chain (strategy managers): a notification names the first
         broken entry of each card, or says that every chain verifies."""
         if not (self.env.su or self.env.user.has_group("crm_strategy.group_crm_strategy_manager")):
             raise AccessError(self.env._("Only a strategy manager verifies the points ledger."))
-        rows = self._broken_chains()
+        # a manager verifies the cards of the companies they work in, as they read them
+        company_ids = self.env.companies.ids
+        rows = self._broken_chains(company_ids)
         if not rows:
-            self.env.cr.execute("SELECT COUNT(*) FROM crm_loyalty_ledger WHERE state = 'posted'")
+            self.env.cr.execute(
+                SQL(
+                    "SELECT COUNT(*) FROM crm_loyalty_ledger e WHERE e.state = 'posted' %s",
+                    self._company_filter_sql(company_ids),
+                )
+            )
             count = self.env.cr.fetchone()[0]
             return {
                 "type": "ir.actions.client",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import psycopg2
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common_loyalty import LoyaltyLedgerCase
@@ -111,3 +111,20 @@ class TestLoyaltyLedgerTamper(LoyaltyLedgerCase):
     def test_only_managers_verify(self):
         with self.assertRaises(AccessError):
             self.Ledger.with_user(self.rep).action_verify_ledger()
+
+    def test_managers_verify_the_cards_of_their_companies(self):
+        """A manager of another company is neither told about nor shown this company's cards."""
+        self._tamper("UPDATE crm_loyalty_ledger SET points = -3 WHERE id = %s", [self.second.id])
+        other_company = self.env["res.company"].create({"name": "Other Coffee Co"})
+        other_manager = new_test_user(
+            self.env,
+            login="other_company_strategy_manager",
+            groups="sales_team.group_sale_manager",
+            company_id=other_company.id,
+            company_ids=[other_company.id],
+        )
+        params = self.Ledger.with_user(other_manager).action_verify_ledger()["params"]
+        self.assertEqual(params["type"], "success")
+        self.assertNotIn(self.card.code, params["message"])
+        with mute_logger("odoo.addons.crm_strategy.models.crm_loyalty_ledger"):
+            self.assertEqual(self._verify()["type"], "danger")

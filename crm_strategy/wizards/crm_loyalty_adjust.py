@@ -31,6 +31,8 @@ class CrmLoyaltyAdjust(models.TransientModel):
             raise UserError(self.env._("An adjustment needs a reason."))
         if not self.points:
             raise UserError(self.env._("Enter the number of points to add or remove."))
+        # the wizard posts through the service: only for cards the user may change themselves
+        self.card_id.check_access("write")
         vals = {
             "card": self.card_id,
             "entry_type": "adjust",
