@@ -23,6 +23,8 @@ DEMO_DB = "crm_strategy_demo"
 ODOO_PYTHON = os.environ.get("ODOO_PYTHON", "python3")
 # Modules whose tests we run: the addon and its bridges (crm_strategy_*).
 TEST_TAGS = "/crm_strategy"
+# The languages we ship: crm_strategy/i18n/<lang>.po, checked against the .pot by `make test`.
+LANGUAGES = ("zh_CN", "ru", "fa", "th")
 
 ODOO_MISSING = f"""\
 Odoo 18.0 is required but `{ODOO_PYTHON} -c "import odoo"` does not give it ({{why}}).
@@ -236,6 +238,34 @@ def run_pytest(tally, log_dir):
         tally.problems.append("pure-Python tests failed (see above)")
 
 
+def run_translation_checks(tally, log_dir):
+    """Every language we ship translates every string of the addon's .pot, placeholders kept
+    (tools/check_translations.py): one check per language file of each addon with an i18n/."""
+    say(f"translations: {', '.join(LANGUAGES)} against each .pot")
+    log = []
+    for i18n in sorted(REPO.glob(f"{ADDON}*/i18n")):
+        addon = i18n.parent.name
+        template = f"{addon}/i18n/{addon}.pot"
+        for lang in LANGUAGES:
+            po = f"{addon}/i18n/{lang}.po"
+            missing = [path for path in (template, po) if not (REPO / path).is_file()]
+            if missing:
+                tally.check(False, f"{po}: {missing[0]} does not exist")
+                continue
+            out = subprocess.run(
+                [ODOO_PYTHON, "tools/check_translations.py", template, po],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            log.append(out.stdout + out.stderr)
+            lines = out.stdout.splitlines()
+            print(lines[0] if lines and not out.returncode else out.stdout + out.stderr, flush=True)
+            tally.check(not out.returncode, f"{po}: translation check failed (see above)")
+    (log_dir / "translations.log").write_text("".join(log))
+
+
 OUR_LOG = re.compile(r"crm_strategy")
 LOG_LINE = re.compile(r"^\S+ \S+ \d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) (\S+): (.*)$")
 # Noise Odoo itself prints on any run as root or on a bare machine.
@@ -388,6 +418,7 @@ def cmd_test(args):
     log_dir = REPO / ".test-logs"
     log_dir.mkdir(exist_ok=True)
     tally = Tally()
+    run_translation_checks(tally, log_dir)
     run_pytest(tally, log_dir)
     run_odoo_tests(tally, addons_path, log_dir, args.keep_db)
     if not args.quick:
