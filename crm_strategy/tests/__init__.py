@@ -16,3 +16,4 @@ from . import test_crm_loyalty_tour
 from . import test_crm_loyalty_statement
 from . import test_crm_smart_goal
 from . import test_crm_smart_goal_tour
+from . import test_demo_generator
