@@ -145,10 +145,11 @@ class CrmStrategyDemo(models.AbstractModel):
         for start in range(0, len(order_vals), ORDER_BATCH):
             orders |= SaleOrder.create(order_vals[start : start + ORDER_BATCH])
         orders.write({"state": "sale"})
-        # move each order back to its purchase day, set-based
+        # move each order back to its purchase day (never later than now), set-based
+        now = fields.Datetime.now()
         self.env.flush_all()
         values = [
-            (order.id, datetime.combine(day, dt_time(10)))
+            (order.id, min(datetime.combine(day, dt_time(10)), now))
             for order, day in zip(orders, days, strict=True)
         ]
         self.env.cr.execute(
@@ -222,7 +223,7 @@ class CrmStrategyDemo(models.AbstractModel):
         entries = Ledger._post_entries(vals_list)
         _cards, expired = Ledger._expire_points(today)
         cards._crm_evaluate_tiers(today)
-        return len(entries) + expired
+        return len(entries) + int(expired)
 
     # ------------------------------------------------------------ leads
 
