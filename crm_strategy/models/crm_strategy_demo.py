@@ -43,7 +43,7 @@ PRODUCTS = [
     ("Milk frother", 60.0),
     ("Maintenance kit", 35.0),
 ]
-TIERS = [("Bronze", 0.0, 1.0, 8), ("Silver", 1000.0, 1.25, 4), ("Gold", 3000.0, 1.5, 3)]
+TIERS = [("Bronze", 0.0, 1.0, 8), ("Silver", 500.0, 1.25, 4), ("Gold", 1500.0, 1.5, 3)]
 # leads per lifecycle stage they are created in; "lead" ones get the engagement that scoring
 # turns into MQL or SQL (the rest stay cold)
 LEAD_STAGES = [
