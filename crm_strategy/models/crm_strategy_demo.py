@@ -291,42 +291,53 @@ class CrmStrategyDemo(models.AbstractModel):
         """Goals on leads created, with targets set so that each status appears once."""
         user = self.env.ref("base.user_admin")
         metric = self.env.ref("crm_strategy.crm_goal_metric_leads_created")
-        objective = self.env["crm.strategy.objective"].create(
-            {
-                "name": self.env._("Grow the pipeline"),
-                "user_id": user.id,
-                "date_start": today - timedelta(days=60),
-                "date_deadline": today + timedelta(days=15),
-            }
+        objective = self.env["crm.strategy.objective"]._load_records(
+            [
+                {
+                    "xml_id": "crm_strategy.crm_strategy_objective_pipeline_demo",
+                    "noupdate": True,
+                    "values": {
+                        "name": self.env._("Grow the pipeline"),
+                        "user_id": user.id,
+                        "date_start": today - timedelta(days=60),
+                        "date_deadline": today + timedelta(days=15),
+                    },
+                }
+            ]
         )
         current = (today - timedelta(days=14), today + timedelta(days=15))  # half elapsed
         past = (today - timedelta(days=60), today - timedelta(days=31))
         specs = [
-            # name, period, target as a multiple of the period's value (+ offset)
-            (self.env._("Leads this month (ahead)"), current, 1.5, 0),
-            (self.env._("Leads this month (slightly behind)"), current, 2.2, 0),
-            (self.env._("Leads this month (far behind)"), current, 4.0, 0),
-            (self.env._("Leads this month (done)"), current, 1.0, 0),
-            (self.env._("Leads last month"), past, 1.0, 25),
+            # key, name, period, target as a multiple of the period's value (+ offset)
+            ("leads_ahead", self.env._("Leads this month (ahead)"), current, 1.5, 0),
+            ("leads_behind", self.env._("Leads this month (slightly behind)"), current, 2.2, 0),
+            ("leads_far_behind", self.env._("Leads this month (far behind)"), current, 4.0, 0),
+            ("leads_done", self.env._("Leads this month (done)"), current, 1.0, 0),
+            ("leads_last_month", self.env._("Leads last month"), past, 1.0, 25),
         ]
-        goals = self.env["crm.smart.goal"].create(
+        # with external ids, like XML demo records: uninstalling deletes them before the metrics
+        goals = self.env["crm.smart.goal"]._load_records(
             [
                 {
-                    "name": name,
-                    "description": self.env._("New leads and opportunities of my own."),
-                    "objective_id": objective.id,
-                    "metric_id": metric.id,
-                    "owner_type": "user",
-                    "user_id": user.id,
-                    "target": 1,
-                    "date_start": start,
-                    "date_deadline": deadline,
+                    "xml_id": f"crm_strategy.crm_smart_goal_{key}_demo",
+                    "noupdate": True,
+                    "values": {
+                        "name": name,
+                        "description": self.env._("New leads and opportunities of my own."),
+                        "objective_id": objective.id,
+                        "metric_id": metric.id,
+                        "owner_type": "user",
+                        "user_id": user.id,
+                        "target": 1,
+                        "date_start": start,
+                        "date_deadline": deadline,
+                    },
                 }
-                for name, (start, deadline), _factor, _offset in specs
+                for key, name, (start, deadline), _factor, _offset in specs
             ]
         )
         values = goals._compute_metric_values()
-        for goal, (_name, _period, factor, offset) in zip(goals, specs, strict=True):
+        for goal, (_key, _name, _period, factor, offset) in zip(goals, specs, strict=True):
             goal.target = max(round(values.get(goal.id, 0.0) * factor) + offset, 1)
         goals._refresh_progress()
         return goals
