@@ -61,6 +61,7 @@
         "demo/crm_persona_demo.xml",
         "demo/crm_scoring_model_demo.xml",
         "demo/crm_smart_goal_demo.xml",
+        "demo/crm_strategy_demo_company.xml",
     ],
     "assets": {
         "web.assets_tests": [

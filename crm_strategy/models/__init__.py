@@ -33,3 +33,4 @@ from . import crm_goal_metric
 from . import crm_smart_goal
 from . import crm_smart_goal_checkin
 from . import crm_smart_goal_template
+from . import crm_strategy_demo

@@ -1,0 +1,154 @@
+from odoo.tests import TransactionCase, tagged
+
+from ..services.scoring import LIFECYCLE_STAGES
+from .common import CrmStrategyCase
+
+CUSTOMERS = 75  # three customers per RFM cell
+LEADS = 40
+
+
+class DemoRollback(Exception):
+    """Raised to roll a generator run back to its savepoint."""
+
+
+def scoring_model(env):
+    """The shape of demo/crm_scoring_model_demo.xml, which a database without demo lacks."""
+    return env["crm.scoring.model"].create(
+        {
+            "name": "Inbound",
+            "company_id": env.company.id,
+            "hot_threshold": 60,
+            "rule_ids": [
+                (0, 0, vals)
+                for vals in (
+                    {
+                        "name": "Free mailbox",
+                        "rule_type": "fit",
+                        "points": -10,
+                        "domain": "[('email_from', '=ilike', '%@gmail.com')]",
+                    },
+                    {
+                        "name": "Pricing page",
+                        "rule_type": "engagement",
+                        "event_type": "page_view",
+                        "url_pattern": "/pricing*",
+                        "points": 10,
+                        "decay_mode": "half_life",
+                        "half_life_days": 14,
+                        "period_cap": 20,
+                        "cap_period": "day",
+                    },
+                    {
+                        "name": "Mailing click",
+                        "rule_type": "engagement",
+                        "event_type": "email_click",
+                        "points": 5,
+                        "max_points": 25,
+                        "decay_mode": "expiry",
+                        "expiry_days": 90,
+                    },
+                    {
+                        "name": "Meeting",
+                        "rule_type": "engagement",
+                        "event_type": "meeting_booked",
+                        "points": 40,
+                    },
+                    {
+                        "name": "Unsubscribed",
+                        "rule_type": "engagement",
+                        "event_type": "unsubscribe",
+                        "points": -30,
+                    },
+                )
+            ],
+            "threshold_ids": [
+                (0, 0, {"stage": "mql", "min_score": 30}),
+                (0, 0, {"stage": "sql", "min_score": 60}),
+            ],
+        }
+    )
+
+
+@tagged("post_install", "-at_install")
+class TestDemoGenerator(CrmStrategyCase):
+    """The demo company shows every segment, stage and status a user looks for."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        scoring_model(cls.env)
+        cls.counts = cls.env["crm.strategy.demo"]._generate_demo_company(
+            customers=CUSTOMERS, leads=LEADS
+        )
+
+    def test_every_rfm_segment_has_customers(self):
+        segments = self.env["crm.rfm.segment"].search([])
+        self.assertEqual(len(segments), 11)
+        empty = segments.filtered(lambda s: not s.customer_count)
+        self.assertFalse(empty, f"segments without customers: {empty.mapped('name')}")
+        self.assertEqual(sum(segments.mapped("customer_count")), CUSTOMERS)
+        self.assertEqual(self.counts["valued_customers"], CUSTOMERS)
+
+    def test_two_years_of_orders(self):
+        orders = self.env["sale.order"].search([("state", "=", "sale")])
+        self.assertEqual(len(orders), self.counts["orders"])
+        days = orders.mapped("date_order")
+        span = (max(days) - min(days)).days
+        self.assertGreater(span, 600)
+        self.assertLessEqual(span, 731)
+
+    def test_loyalty_members_earn_redeem_expire_and_rank(self):
+        Ledger = self.env["crm.loyalty.ledger"]
+        types = set(Ledger.search([]).mapped("entry_type"))
+        self.assertLessEqual({"earn", "redeem", "expire"}, types)
+        cards = self.env["loyalty.card"].search([("program_id.crm_tier_ids", "!=", False)])
+        self.assertTrue(cards)
+        self.assertGreaterEqual(len(cards.crm_tier_id), 2, "members sit in several tiers")
+        for card in cards:
+            posted = Ledger.search([("card_id", "=", card.id), ("state", "=", "posted")])
+            self.assertAlmostEqual(card.points, sum(posted.mapped("points")), places=2)
+            self.assertGreaterEqual(card.points, 0)
+
+    def test_every_lifecycle_stage_and_hot_leads(self):
+        leads = self.env["crm.lead"].search([])
+        self.assertEqual(len(leads), LEADS)
+        stages = set(leads.mapped("lifecycle_stage"))
+        self.assertEqual(stages, {code for code, _label in LIFECYCLE_STAGES})
+        self.assertTrue(leads.filtered("score_hot"))
+        self.assertGreaterEqual(len(set(leads.engagement_event_ids.mapped("event_type"))), 3)
+
+    def test_every_goal_status(self):
+        goals = self.env["crm.smart.goal"].search([])
+        self.assertEqual(
+            set(goals.mapped("status")), {"on_track", "at_risk", "off_track", "achieved", "missed"}
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDemoGeneratorDeterministic(TransactionCase):
+    def _run(self):
+        """Generate, read what a user sees, roll the run back."""
+        fingerprint = None
+        with self.assertRaises(DemoRollback), self.env.cr.savepoint():
+            scoring_model(self.env)
+            counts = self.env["crm.strategy.demo"]._generate_demo_company(
+                customers=CUSTOMERS, leads=LEADS
+            )
+            orders = self.env["sale.order"].search([("state", "=", "sale")], order="id")
+            entries = self.env["crm.loyalty.ledger"].search([], order="id")
+            leads = self.env["crm.lead"].search([], order="id")
+            fingerprint = (
+                counts,
+                [(o.partner_id.email, o.date_order, o.amount_untaxed) for o in orders],
+                [(e.partner_id.email, e.entry_type, e.points) for e in entries],
+                [(lead.email_from, lead.lifecycle_stage, lead.score) for lead in leads],
+                sorted(self.env["crm.smart.goal"].search([]).mapped("status")),
+            )
+            raise DemoRollback
+        self.env.invalidate_all()
+        return fingerprint
+
+    def test_two_runs_give_the_same_company(self):
+        first = self._run()
+        self.assertFalse(self.env["sale.order"].search_count([]), "the first run rolled back")
+        self.assertEqual(first, self._run())
