@@ -278,11 +278,10 @@ class CrmStrategyDemo(models.AbstractModel):
                         "timestamp": now - timedelta(days=ago, hours=rng.randint(0, 12)),
                     }
                 )
-        events = (
-            self.env["crm.engagement.event"]
-            .with_context(crm_strategy_defer_scoring=True)
-            .create(event_vals)
-        )
+        Event = self.env["crm.engagement.event"]
+        # one rescoring of every lead at the end, not one per created event
+        with Event._scoring_deferred():
+            events = Event.create(event_vals)
         self.env["crm.lead"].sudo()._score_leads(leads.ids)
         return leads, events
 
