@@ -55,6 +55,9 @@ CORE_SUITES = {
     "sale": None,
     "sale_management": None,
 }
+# With the baseline's outcomes cached, our side runs in two processes on two database
+# copies: these apps in one (account's invoice tests are the slowest), the rest in the other.
+FIRST_SHARD = {"account", "base"}
 # Odoo modules every database has; never in the install list.
 ALWAYS_INSTALLED = {"base", "web"}
 
@@ -414,39 +417,58 @@ class Runner:
             "core-install-ours.log",
         )
 
-    def worker_cmd(self, db, side, kind):
+    def worker_cmd(self, db, job, kind, apps):
         return self._tool(
             "worker",
             f"--db={db}",
             f"--addons-path={self.addons_path}",
-            f"--apps={','.join(sorted(self.apps))}",
-            f"--tags={test_tags(self.apps)}",
-            f"--out={self.log_dir / f'core-{kind}-{side}.json'}",
+            f"--apps={','.join(sorted(apps))}",
+            f"--tags={test_tags(apps)}",
+            f"--out={self.log_dir / f'core-{kind}-{job}.json'}",
             f"--http-port={_free_port()}",
             *(["--browser"] if kind == "browser" else []),
         )
 
-    def run_workers(self, dbs, kind, parallel):
-        """Run the worker on {side: db}; return {side: outcomes or None}."""
+    def run_workers(self, jobs, kind, parallel):
+        """Run the worker on {job: (db, apps)}; return {job: outcomes or None}."""
         procs = {}
-        for side, db in dbs.items():
-            (self.log_dir / f"core-{kind}-{side}.json").unlink(missing_ok=True)
-            log = open(self.log_dir / f"core-{kind}-{side}.log", "w")  # closed below
-            procs[side] = (
+        for job, (db, apps) in jobs.items():
+            (self.log_dir / f"core-{kind}-{job}.json").unlink(missing_ok=True)
+            log = open(self.log_dir / f"core-{kind}-{job}.log", "w")  # closed below
+            procs[job] = (
                 subprocess.Popen(
-                    self.worker_cmd(db, side, kind), stdout=log, stderr=subprocess.STDOUT
+                    self.worker_cmd(db, job, kind, apps), stdout=log, stderr=subprocess.STDOUT
                 ),
                 log,
             )
             if not parallel:
-                procs[side][0].wait()
+                procs[job][0].wait()
         found = {}
-        for side, (proc, log) in procs.items():
+        for job, (proc, log) in procs.items():
             proc.wait()
             log.close()
-            out = self.log_dir / f"core-{kind}-{side}.json"
-            found[side] = json.loads(out.read_text())["tests"] if out.is_file() else None
+            out = self.log_dir / f"core-{kind}-{job}.json"
+            found[job] = json.loads(out.read_text())["tests"] if out.is_file() else None
         return found
+
+    def baseline_cache(self, template, kind):
+        """Where the baseline's outcomes are kept: they are a function of the baseline
+        database (its name carries Odoo's source and the apps), the tests selected and the
+        Python packages of ODOO_PYTHON, all in the file name."""
+        packages = subprocess.run(
+            [
+                self.odoo_python,
+                "-c",
+                "import sys, importlib.metadata as m; print(sys.version); "
+                "print(sorted(f'{d.metadata[\"Name\"]}=={d.version}' for d in m.distributions()))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        digest = hashlib.sha1(f"{test_tags(self.apps)}\n{packages}".encode()).hexdigest()[:12]
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / ADDON
+        return cache / f"core-{template}-{kind}-{digest}.json"
 
     def run(self, tally, kinds=("unit",), reuse_baseline=True):
         t0, cpu0 = time.time(), _children_cpu()
@@ -476,11 +498,8 @@ class Runner:
                 _say(f"core tests: our addons also installed {', '.join(sorted(extra))}")
             for kind in kinds:
                 t1 = time.time()
-                _say(f"core tests: running Odoo's {KIND_LABEL[kind]} with and without our addons")
-                found = self.run_workers(
-                    {"with": with_db, "without": without_db}, kind, parallel=kind == "unit"
-                )
-                if None in found.values():
+                found = self.run_kind(kind, template, with_db, without_db, reuse_baseline)
+                if found is None:
                     tally.check(
                         False, f"core tests ({kind}): a test run crashed; see {self.log_dir}"
                     )
@@ -489,11 +508,60 @@ class Runner:
                 _say(f"core tests ({kind}): {time.time() - t1:.0f}s")
         finally:
             if not self.keep:
-                self.drop(with_db, without_db)
+                self.drop(with_db, without_db, f"{with_db}_2")
         _say(
             f"core tests: {time.time() - t0:.0f}s in all, {_children_cpu() - cpu0:.0f}s of CPU in"
             f" Odoo processes (PostgreSQL not counted); logs: {self.log_dir}/core-*"
         )
+
+    def run_kind(self, kind, template, with_db, without_db, reuse_baseline):
+        """{"with": outcomes, "without": outcomes} for one kind of tests, or None on a crash.
+
+        The baseline side holds pristine Odoo only: its outcomes are cached (baseline_cache)
+        and reused while nothing they depend on changes, and our side then runs in two
+        processes. Browser tests are never cached and run one database at a time."""
+        cache = self.baseline_cache(template, kind) if kind == "unit" else None
+        cached = None
+        if cache and reuse_baseline and cache.is_file():
+            cached = json.loads(cache.read_text())
+            _say(f"core tests: baseline outcomes reused ({cache})")
+        if cached is None:
+            _say(f"core tests: running Odoo's {KIND_LABEL[kind]} with and without our addons")
+            jobs = {"with": (with_db, self.apps), "without": (without_db, self.apps)}
+            found = self.run_workers(jobs, kind, parallel=kind == "unit")
+            if None in found.values():
+                return None
+            if cache:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.write_text(json.dumps(found["without"], sort_keys=True))
+            return found
+        _say(f"core tests: running Odoo's {KIND_LABEL[kind]} with our addons, in two processes")
+        second_db = f"{with_db}_2"
+        if self._run(
+            self._tool("clone", f"--addons-path={self.addons_path}", with_db, second_db),
+            "core-db.log",
+        ):
+            return None
+        first = {a: f for a, f in self.apps.items() if a in FIRST_SHARD}
+        rest = {a: f for a, f in self.apps.items() if a not in FIRST_SHARD}
+        jobs = {"with-1": (with_db, first), "with-2": (second_db, rest)}
+        found = self.run_workers({j: v for j, v in jobs.items() if v[1]}, kind, parallel=True)
+        if None in found.values():
+            return None
+        with_ours = {k: v for part in found.values() for k, v in part.items()}
+        if any(_outcome(with_ours, t) != _outcome(cached, t) for t in set(with_ours) | set(cached)):
+            # a difference is never judged on a cached baseline: run it again, live
+            _say("core tests: outcomes differ from the cached baseline; running the baseline again")
+            live = self.run_workers({"without": (without_db, self.apps)}, kind, parallel=False)
+            if live["without"] is None:
+                return None
+            cache.write_text(json.dumps(live["without"], sort_keys=True))
+            cached = live["without"]
+        return {"with": with_ours, "without": cached}
+
+
+def _outcome(found, test_id):
+    return found.get(test_id, {}).get("outcome", "not run")
 
 
 KIND_LABEL = {"unit": "non-browser tests", "browser": "browser tests (HttpCase, tours)"}
