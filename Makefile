@@ -6,7 +6,7 @@ export ODOO_PYTHON
 PYTHON ?= python3
 DB ?= crm_strategy_demo
 
-.PHONY: run test test-core test-quick lint format readme pot bench replica-check
+.PHONY: run test test-core test-quick lint format readme pot bench replica-check screenshots
 
 run:  ## create/upgrade the demo database and serve Odoo on :8069
 	$(PYTHON) tools/devtool.py run
@@ -41,3 +41,17 @@ bench:  ## run every benchmark in bench/ against a scratch database
 
 replica-check:  ## serve the read-only screens from a hot standby on :55433 and prove it (docs/deployment.md)
 	$(ODOO_PYTHON) tools/replica_check.py $(REPLICA_CHECK_ARGS)
+
+# README pictures: output file, then the URL path (see tools/screenshot.py for {record} and |click)
+SHOTS = \
+	docs/img/personas.png '/odoo/action-crm_strategy.crm_persona_action' \
+	docs/img/pipeline.png '/odoo/crm' \
+	docs/img/lead_score.png '/odoo/crm/{crm.lead [["lifecycle_stage", "=", "sql"], ["score_hot", "=", true]] score desc}|a[name=lead_scoring]' \
+	docs/img/customer_value.png '/odoo/contacts/{res.partner [["rfm_segment_id.name", "=", "Champions"], ["customer_segment_history_ids", "!=", false]] id desc}|a[name=customer_value]' \
+	docs/img/rfm_grid.png '/odoo/action-crm_strategy.crm_customer_value_action_grid' \
+	docs/img/points_history.png '/odoo/action-crm_strategy.crm_loyalty_card_action/{loyalty.card [["crm_tier_id.name", "=", "Gold"]] points desc}|a[name=crm_points_history]' \
+	docs/img/goals.png '/odoo/action-crm_strategy.crm_smart_goal_action?view_type=kanban' \
+	docs/img/funnel.png '/odoo/action-crm_strategy.crm_lifecycle_funnel_report_action'
+
+screenshots:  ## refresh docs/img/*.png from the server `make run` serves (keep it running in another terminal)
+	$(PYTHON) tools/screenshot.py $(SHOTS)
