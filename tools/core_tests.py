@@ -564,6 +564,22 @@ def _outcome(found, test_id):
     return found.get(test_id, {}).get("outcome", "not run")
 
 
+class Tally:
+    """Checks passed and failed, and what failed: make test's final line (devtool.py)."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.problems = []
+
+    def check(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            self.problems.append(what)
+
+
 KIND_LABEL = {"unit": "non-browser tests", "browser": "browser tests (HttpCase, tours)"}
 BAD = ("failed", "error")
 
@@ -618,18 +634,6 @@ def report(tally, with_ours, baseline, kind, apps):
 
 def check(args):
     """The step alone (make test runs it after our own tests)."""
-
-    class Tally:
-        def __init__(self):
-            self.passed = self.failed = 0
-            self.problems = []
-
-        def check(self, ok, what):
-            if ok:
-                self.passed += 1
-            else:
-                self.failed += 1
-                self.problems.append(what)
 
     log_dir = Path(args.log_dir)
     log_dir.mkdir(exist_ok=True)

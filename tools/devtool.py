@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from core_tests import Runner as CoreTests
+from core_tests import Tally
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "crm_strategy"
@@ -165,20 +166,6 @@ def cmd_run(args):
 
 
 # ---------------------------------------------------------------- make test
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.problems = []
-
-    def check(self, ok, what):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            self.problems.append(what)
 
 
 def find_chrome():

@@ -44,6 +44,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Odoo's addons path beside ours: one owner, the benchmarks' scaffolding
+sys.path.insert(0, str(REPO / "bench"))
+from benchlib import addons_path  # noqa: E402
+
 HBA_MARKER = "# added by crm_strategy tools/replica_check.py"
 PASSWORD = "replica-check-pw"  # throw-away users of a scratch database
 WAIT = 90  # seconds, for every bounded wait
@@ -87,14 +91,6 @@ def wait_for(what, probe, timeout=WAIT):
 
 
 # ---------------------------------------------------------------- odoo
-
-
-def addons_path():
-    import odoo  # noqa: PLC0415
-
-    root = Path(odoo.__file__).resolve().parent
-    paths = [REPO, root.parent / "addons", root / "addons"]
-    return ",".join(str(p) for p in paths if p.is_dir())
 
 
 def odoo_cmd(db, *args):

@@ -16,6 +16,7 @@ from odoo.service.model import (
 from odoo.tools import SQL, email_normalize
 
 from .crm_scoring_rule import EVENT_TYPES
+from .cursor_flag import cursor_flag, cursor_flag_raised
 
 _logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class CrmEngagementEvent(models.Model):
                 vals["email"] = email_normalize(vals["email"]) or vals["email"]
         events = super().create(vals_list)
         events._match_leads()
-        if not self.env.cr.cache.get(DEFER_SCORING):
+        if not cursor_flag_raised(self.env, DEFER_SCORING):
             self.env["crm.lead"].sudo()._score_leads(list(set(events.lead_id.ids)))
         return events
 
@@ -130,13 +131,8 @@ class CrmEngagementEvent(models.Model):
         """Create events without rescoring their leads, for a caller that rescores them once
         itself (batch ingestion). The flag lives on the cursor, out of reach of a client's
         context: nobody can skip the rescoring of the events they create."""
-        cache = self.env.cr.cache
-        outer = cache.get(DEFER_SCORING, False)
-        cache[DEFER_SCORING] = True
-        try:
+        with cursor_flag(self.env, DEFER_SCORING):
             yield
-        finally:
-            cache[DEFER_SCORING] = outer
 
     # -------------------------------------------------------------- matching
 

@@ -35,6 +35,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
+from .cursor_flag import cursor_flag, cursor_flag_raised
+
 CREDIT_TYPES = ("earn", "transfer_in", "referral", "tier_bonus")
 DEBIT_TYPES = ("redeem", "expire", "transfer_out")
 # entry types whose negative amount may not exceed the available balance
@@ -397,16 +399,12 @@ class CrmLoyaltyLedger(models.Model):
         this window those writes are not applied: the order code posts the entries of the change
         and the service sets the points. The window lives in the cursor's cache, held by this
         server process for the duration of the call: nothing a client sends can open it."""
-        cache = self.env.cr.cache
-        cache[ORDER_WINDOW_KEY] = cache.get(ORDER_WINDOW_KEY, 0) + 1
-        try:
+        with cursor_flag(self.env, ORDER_WINDOW_KEY):
             yield
-        finally:
-            cache[ORDER_WINDOW_KEY] -= 1
 
     @api.model
     def _orders_own_points(self):
-        return self.env.cr.cache.get(ORDER_WINDOW_KEY, 0) > 0
+        return cursor_flag_raised(self.env, ORDER_WINDOW_KEY)
 
     # ------------------------------------------------------------------ posting
 

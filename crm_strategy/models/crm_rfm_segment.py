@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services.rfm import find_cell_conflicts
+from .cursor_flag import cursor_flag, cursor_flag_raised
 
 # key of the cursor's cache and precommit data: the grid is checked later, once
 GRID_CHECK_DEFERRED = "crm_strategy.rfm_grid_check_deferred"
@@ -76,7 +77,7 @@ class CrmRfmSegment(models.Model):
             # checked once, when the module's data is committed. Nothing a client sends
             # can make the registry look not ready.
             self._check_grid_at_commit()
-        elif not self.env.cr.cache.get(GRID_CHECK_DEFERRED):
+        elif not cursor_flag_raised(self.env, GRID_CHECK_DEFERRED):
             self._check_grid()
 
     def _check_grid_at_commit(self):
@@ -94,13 +95,8 @@ class CrmRfmSegment(models.Model):
         (without error) the whole grid is checked. The flag lives on the cursor, out of
         reach of a client's context.
         """
-        cache = self.env.cr.cache
-        outer = cache.get(GRID_CHECK_DEFERRED, False)
-        cache[GRID_CHECK_DEFERRED] = True
-        try:
+        with cursor_flag(self.env, GRID_CHECK_DEFERRED) as outer:
             yield
-        finally:
-            cache[GRID_CHECK_DEFERRED] = outer
         if not outer:
             self._check_grid()
 
