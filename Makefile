@@ -23,7 +23,7 @@ test-quick:  ## the tests only, without the demo install/uninstall check
 lint:  ## ruff (format + lint) and pylint-odoo; zero findings expected
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m ruff check .
-	$(PYTHON) -m pylint --rcfile=.pylintrc crm_strategy
+	$(PYTHON) -m pylint --rcfile=.pylintrc crm_strategy*/
 	$(PYTHON) tools/gen_readme.py --check
 
 readme:  ## rebuild crm_strategy/README.rst from crm_strategy/readme/*.md
@@ -33,7 +33,7 @@ format:
 	$(PYTHON) -m ruff format .
 	$(PYTHON) -m ruff check --fix .
 
-pot:  ## export crm_strategy/i18n/crm_strategy.pot from database $(DB) (crm_strategy installed)
+pot:  ## export each addon's i18n/<addon>.pot from database $(DB) (our addons installed)
 	$(PYTHON) tools/devtool.py pot --db $(DB)
 
 bench:  ## run every benchmark in bench/ against a scratch database

@@ -16,14 +16,17 @@ import time
 from pathlib import Path
 
 from core_tests import Runner as CoreTests
-from core_tests import Tally
+from core_tests import Tally, bridges
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "crm_strategy"
 DEMO_DB = "crm_strategy_demo"
 ODOO_PYTHON = os.environ.get("ODOO_PYTHON", "python3")
-# Modules whose tests we run: the addon and its bridges (crm_strategy_*).
-TEST_TAGS = "/crm_strategy"
+# Our addons: crm_strategy and every crm_strategy_* bridge in the repository. A bridge is
+# auto_install, so installing them all is what a user with every app gets; make test runs
+# the tests of each.
+OUR_ADDONS = bridges()
+TEST_TAGS = ",".join(f"/{name}" for name in OUR_ADDONS)
 # The languages we ship: crm_strategy/i18n/<lang>.po, checked against the .pot by `make test`.
 LANGUAGES = ("zh_CN", "ru", "fa", "th")
 
@@ -139,19 +142,22 @@ def free_port():
 def cmd_run(args):
     addons_path = odoo_paths("run")
     ensure_postgres()
-    step = "-u" if db_exists(DEMO_DB) else "-i"
-    say(f"{'upgrading' if step == '-u' else 'creating'} database {DEMO_DB} with demo data")
+    exists = db_exists(DEMO_DB)
+    say(f"{'upgrading' if exists else 'creating'} database {DEMO_DB} with demo data")
+    # -i installs the bridges a newer checkout added; -u upgrades what is there.
+    modules = ",".join(OUR_ADDONS)
     init = odoo_cmd(
         addons_path,
         "-d",
         DEMO_DB,
-        step,
-        ADDON,
+        "-i",
+        modules,
+        *(["-u", modules] if exists else []),
         "--stop-after-init",
         "--log-level=warn",
     )
     if subprocess.run(init, check=False).returncode:
-        die(f"could not install {ADDON} into {DEMO_DB}; see the log above")
+        die(f"could not install {modules} into {DEMO_DB}; see the log above")
     say(f"Odoo is serving on http://localhost:{args.port}  (login admin / password admin)")
     os.execvp(
         ODOO_PYTHON,
@@ -296,13 +302,16 @@ def our_problems(log_text):
 def run_odoo_tests(tally, addons_path, log_dir, keep):
     db = f"crm_strategy_test_{os.getpid()}"
     subprocess.run(["dropdb", "--if-exists", db], check=False, stderr=subprocess.DEVNULL)
-    say(f"Odoo tests: installing {ADDON} into throw-away database {db} (no demo data)")
+    say(
+        f"Odoo tests: installing {', '.join(OUR_ADDONS)} into throw-away database {db}"
+        " (no demo data)"
+    )
     cmd = odoo_cmd(
         addons_path,
         "-d",
         db,
         "-i",
-        ADDON,
+        ",".join(OUR_ADDONS),
         "--without-demo=all",
         f"--test-tags={TEST_TAGS}",
         "--stop-after-init",
@@ -358,7 +367,7 @@ def run_install_checks(tally, addons_path, log_dir):
             "-d",
             db,
             "-i",
-            ADDON,
+            ",".join(OUR_ADDONS),
             "--stop-after-init",
             "--log-level=info",
             f"--http-port={free_port()}",
@@ -423,21 +432,24 @@ def cmd_test(args):
 
 
 def cmd_pot(args):
-    """Export the translation template from a database where the addon is installed."""
+    """Export each addon's translation template from a database where they are installed."""
     addons_path = odoo_paths("pot")
-    target = REPO / ADDON / "i18n" / f"{ADDON}.pot"
-    target.parent.mkdir(exist_ok=True)
-    cmd = odoo_cmd(
-        addons_path,
-        "-d",
-        args.db,
-        f"--i18n-export={target}",
-        f"--modules={ADDON}",
-        "--stop-after-init",
-        "--no-http",
-        "--log-level=warn",
-    )
-    sys.exit(subprocess.run(cmd, check=False).returncode)
+    code = 0
+    for addon in args.addons or OUR_ADDONS:
+        target = REPO / addon / "i18n" / f"{addon}.pot"
+        target.parent.mkdir(exist_ok=True)
+        cmd = odoo_cmd(
+            addons_path,
+            "-d",
+            args.db,
+            f"--i18n-export={target}",
+            f"--modules={addon}",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        )
+        code = code or subprocess.run(cmd, check=False).returncode
+    sys.exit(code)
 
 
 def main():
@@ -467,6 +479,7 @@ def main():
     test.set_defaults(func=cmd_test)
     pot = sub.add_parser("pot", help="export i18n/crm_strategy.pot")
     pot.add_argument("--db", default=DEMO_DB)
+    pot.add_argument("addons", nargs="*", help="default: every addon of the repository")
     pot.set_defaults(func=cmd_pot)
     args = parser.parse_args()
     args.func(args)

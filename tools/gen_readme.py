@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Build crm_strategy/README.rst (shown in Apps) from the readme/ fragments.
+"""Build each addon's README.rst (shown in Apps) from the readme/ fragments.
 
 The fragments use the subset of Markdown that reads the same in reStructuredText
 (lists, *emphasis*, **strong**); inline `code` becomes ``code``.
 With --check, fail when README.rst is out of date instead of writing it.
 """
 
+import ast
 import re
 import sys
 from pathlib import Path
 
-ADDON = Path(__file__).resolve().parent.parent / "crm_strategy"
+REPO = Path(__file__).resolve().parent.parent
 SECTIONS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage")]
 
 
@@ -27,11 +28,11 @@ def to_rst(text):
     return "\n".join(lines).strip() + "\n"
 
 
-def build():
-    title = "CRM Strategy"
+def build(addon):
+    title = ast.literal_eval((addon / "__manifest__.py").read_text())["name"]
     out = ["=" * len(title), title, "=" * len(title), ""]
     for fragment, heading in SECTIONS:
-        path = ADDON / "readme" / fragment
+        path = addon / "readme" / fragment
         if not path.exists():
             continue
         if heading:
@@ -41,13 +42,18 @@ def build():
 
 
 def main():
-    target = ADDON / "README.rst"
-    content = build()
-    if "--check" in sys.argv:
-        if not target.exists() or target.read_text() != content:
-            sys.exit("crm_strategy/README.rst is out of date: run `make readme`")
-        return
-    target.write_text(content)
+    """Every addon of the repository with a readme/ folder: crm_strategy and its bridges."""
+    stale = []
+    for readme in sorted(REPO.glob("crm_strategy*/readme")):
+        addon = readme.parent
+        target = addon / "README.rst"
+        content = build(addon)
+        if "--check" not in sys.argv:
+            target.write_text(content)
+        elif not target.exists() or target.read_text() != content:
+            stale.append(f"{addon.name}/README.rst")
+    if stale:
+        sys.exit(f"{', '.join(stale)} out of date: run `make readme`")
 
 
 if __name__ == "__main__":
