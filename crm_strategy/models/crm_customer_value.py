@@ -30,13 +30,17 @@ class CrmCustomerValue(models.Model):
     the purchases behind these numbers are not, and a plain table lets the
     refresh rewrite every customer in a few set-based statements, lets users
     group, pivot and chart by segment, and carries its own multi-company rule.
-    Rows are written only by the refresh (`_refresh`), never by hand.
+    Rows are written only by the refresh (`_refresh`), never by hand, hence no
+    create/write user and date columns (`_log_access`): who refreshed and when is
+    the refresh's crm.clv.fit record, and each such column of a row is one more
+    foreign-key check per inserted row, which PostgreSQL runs row by row.
     """
 
     _name = "crm.customer.value"
     _description = "Customer Value"
     _order = "clv_total desc, id"
     _rec_name = "partner_id"
+    _log_access = False
 
     # No index beyond the unique (partner, company) one: every row is rewritten at each
     # refresh and each index makes that slower; segment counts scan the table anyway.
@@ -65,6 +69,11 @@ class CrmCustomerValue(models.Model):
     m_score = fields.Integer("M", aggregator=None, readonly=True)
     rfm_code = fields.Char("RFM", readonly=True)
     segment_id = fields.Many2one("crm.rfm.segment", ondelete="set null", readonly=True)
+    segment_since = fields.Date(
+        "In segment since",
+        readonly=True,
+        help="As-of date of the refresh that put the customer in this segment.",
+    )
     expected_purchases = fields.Float(
         digits=(16, 2),
         aggregator="avg",
@@ -101,6 +110,15 @@ class CrmCustomerValue(models.Model):
         # Every refresh rewrites every row: leaving half of each page free lets PostgreSQL
         # update rows in place (HOT, no index maintenance), about 3x faster at 100,000 rows.
         self.env.cr.execute("ALTER TABLE crm_customer_value SET (fillfactor = 50)")
+        # Databases installed before `_log_access` was turned off keep the four columns
+        # (Odoo forgets the fields, not their columns) and their foreign keys: drop them.
+        self.env.cr.execute(
+            """
+            ALTER TABLE crm_customer_value DROP COLUMN IF EXISTS create_uid,
+                DROP COLUMN IF EXISTS create_date, DROP COLUMN IF EXISTS write_uid,
+                DROP COLUMN IF EXISTS write_date
+            """
+        )
 
     # ------------------------------------------------------------------
     # Refresh
@@ -308,34 +326,38 @@ class CrmCustomerValue(models.Model):
         return fit, predictions
 
     def _write_history(self, company, as_of):
-        """Record segment changes, and schedule the segments' entry activities."""
+        """Record segment changes, and schedule the segments' entry activities.
+
+        A change is a customer who had a value row moving to another segment, or
+        leaving (no purchase left as of this date). A customer's first segment is not a
+        change: it is the row's `segment_since` (on a first refresh, a history row per
+        customer would double what the refresh writes, for nothing a user learns)."""
         cr = self.env.cr
         cr.execute(
             SQL(
                 """
                 WITH moves AS (
-                    SELECT COALESCE(s.partner_id, v.partner_id) AS partner_id,
-                           v.segment_id AS from_segment_id, s.segment_id AS to_segment_id
-                      FROM crm_value_scratch s
-                      FULL JOIN (SELECT partner_id, segment_id FROM crm_customer_value
-                                  WHERE company_id = %(company)s) v ON v.partner_id = s.partner_id
-                     WHERE s.segment_id IS DISTINCT FROM v.segment_id
+                    INSERT INTO crm_customer_segment_history
+                           (partner_id, company_id, date, from_segment_id, to_segment_id,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT v.partner_id, %(company)s, %(as_of)s, v.segment_id, s.segment_id,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                      FROM crm_customer_value v
+                      LEFT JOIN crm_value_scratch s ON s.partner_id = v.partner_id
+                     WHERE v.company_id = %(company)s
+                       AND s.segment_id IS DISTINCT FROM v.segment_id
+                     ORDER BY v.partner_id
+                    RETURNING partner_id, from_segment_id, to_segment_id
                 )
-                INSERT INTO crm_customer_segment_history
-                       (partner_id, company_id, date, from_segment_id, to_segment_id,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT partner_id, %(company)s, %(as_of)s, from_segment_id, to_segment_id,
-                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                  FROM moves
-                RETURNING partner_id, from_segment_id, to_segment_id
+                SELECT partner_id, to_segment_id FROM moves
+                 WHERE from_segment_id IS NOT NULL AND to_segment_id IS NOT NULL
                 """,
                 company=company.id,
                 as_of=as_of,
                 uid=self.env.uid,
             )
         )
-        entries = [(partner, to) for partner, from_, to in cr.fetchall() if from_ and to]
-        self._schedule_entry_activities(company, entries)
+        self._schedule_entry_activities(company, cr.fetchall())
 
     def _schedule_entry_activities(self, company, entries):
         segments = self.env["crm.rfm.segment"].search([("activity_type_id", "!=", False)])
@@ -377,14 +399,18 @@ class CrmCustomerValue(models.Model):
         "m_score": "s.m_score",
         "rfm_code": "CONCAT(s.r_score, s.f_score, s.m_score)",
         "segment_id": "s.segment_id",
+        "segment_since": "%(as_of)s::date",
         "expected_purchases": "p.expected",
         "probability_alive": "p.alive",
         "expected_order_value": "p.order_value",
         "clv_predicted": "p.predicted",
         "clv_total": "s.total + p.predicted",
         "clv_basis": "p.basis",
-        "write_uid": "%(uid)s",
-        "write_date": "NOW() AT TIME ZONE 'UTC'",
+    }
+    # What an update writes instead, where it differs from a new row.
+    _UPDATED_COLUMNS = {
+        "segment_since": "CASE WHEN v.segment_id IS NOT DISTINCT FROM s.segment_id"
+        " THEN v.segment_since ELSE %(as_of)s::date END",
     }
 
     def _upsert(self, company, as_of, predictions):
@@ -427,7 +453,11 @@ class CrmCustomerValue(models.Model):
         )
         columns = self._REFRESHED_COLUMNS
         assignments = SQL(", ").join(
-            SQL("%(column)s = " + expression, column=SQL.identifier(column), **params)
+            SQL(
+                "%(column)s = " + self._UPDATED_COLUMNS.get(column, expression),
+                column=SQL.identifier(column),
+                **params,
+            )
             for column, expression in columns.items()
         )
         cr.execute(
@@ -447,14 +477,16 @@ class CrmCustomerValue(models.Model):
         cr.execute(
             SQL(
                 """
-                INSERT INTO crm_customer_value
-                       (partner_id, company_id, create_uid, create_date, %(names)s)
-                SELECT s.partner_id, %(company)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(values)s
+                INSERT INTO crm_customer_value (partner_id, company_id, %(names)s)
+                SELECT s.partner_id, %(company)s, %(values)s
                   FROM crm_value_scratch s
                   JOIN crm_value_prediction p ON p.partner_id = s.partner_id
                  WHERE NOT EXISTS (SELECT 1 FROM crm_customer_value v
                                     WHERE v.company_id = %(company)s
                                       AND v.partner_id = s.partner_id)
+                 -- in partner order, each foreign-key check on res_partner reads the page
+                 -- the previous one read
+                 ORDER BY s.partner_id
                 """,
                 names=names,
                 values=values,

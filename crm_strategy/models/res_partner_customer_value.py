@@ -28,6 +28,9 @@ class ResPartner(models.Model):
         search="_search_rfm_segment_id",
         groups=STRATEGY_USER,
     )
+    rfm_segment_since = fields.Date(
+        "In segment since", related="customer_value_id.segment_since", groups=STRATEGY_USER
+    )
     rfm_code = fields.Char("RFM", related="customer_value_id.rfm_code", groups=STRATEGY_USER)
     rfm_r_score = fields.Integer("R", related="customer_value_id.r_score", groups=STRATEGY_USER)
     rfm_f_score = fields.Integer("F", related="customer_value_id.f_score", groups=STRATEGY_USER)

@@ -219,9 +219,13 @@ class TestCustomerValue(CustomerValueCase):
             {"activity_type_id": todo.id, "activity_summary": "Win Cleo back"}
         )
         self._refresh(AS_OF)
-        self.assertEqual(
-            self.cleo.customer_segment_history_ids.to_segment_id.name, "Loyal Customers"
+        self.assertEqual(self._value(self.cleo).segment_id.name, "Loyal Customers")
+        self.assertEqual(self._value(self.cleo).segment_since, AS_OF)
+        self.assertFalse(
+            self.cleo.customer_segment_history_ids, "a first segment is not a segment change"
         )
+        self._refresh(AS_OF)
+        self.assertFalse(self.cleo.customer_segment_history_ids, "nothing moved, nothing recorded")
         self._orders([(self.bob, date(2025, 12, 30), 80.0)])
         self._refresh(date(2025, 12, 31))
         moves = {
@@ -240,6 +244,12 @@ class TestCustomerValue(CustomerValueCase):
                 self.dora: ("Promising", "New Customers"),
                 self.eli: ("Lost", "Hibernating"),
             },
+        )
+        self.assertEqual(
+            self._value(self.cleo).segment_since, date(2025, 12, 31), "moved at that refresh"
+        )
+        self.assertEqual(
+            self.cleo.customer_segment_history_ids.mapped("to_segment_id.name"), ["Can't Lose Them"]
         )
         activities = self.env["mail.activity"].search(
             [("res_model", "=", "res.partner"), ("summary", "=", "Win Cleo back")]

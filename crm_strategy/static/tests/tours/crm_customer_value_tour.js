@@ -24,8 +24,8 @@ registry.category("web_tour.tours").add("crm_customer_value_tour", {
             trigger: ".o_field_widget[name='clv_total']:not(:empty)",
         },
         {
-            content: "The segment history lists the first classification",
-            trigger: ".o_field_widget[name='customer_segment_history_ids'] .o_data_row:contains('Loyal Customers')",
+            content: "The first classification shows since when the customer is in the segment",
+            trigger: ".o_field_widget[name='rfm_segment_since']:contains('06/30/2025')",
         },
         ...stepUtils.goToAppSteps("crm.crm_menu_root", "Back to CRM"),
         {
