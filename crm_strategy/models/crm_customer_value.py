@@ -1,3 +1,4 @@
+import io
 import logging
 from datetime import timedelta
 
@@ -14,12 +15,51 @@ _logger = logging.getLogger(__name__)
 DAYS_PER_MONTH = 30.4375
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
 CRON_POSITION = "crm_strategy.customer_value_position"
+# The values of clv_basis, as the predictions pass them to SQL (by position).
+BASES = ("model", "model_own_average", "history")
 
 
-def array_literal(values):
-    """A PostgreSQL array literal ('{1,2,3}'): parsed at once, where psycopg2's
-    ARRAY[...] expression costs the planner one node per element."""
-    return "{" + ",".join(map(str, values)) + "}"
+# PostgreSQL's binary COPY format: a signature, flags and header extension length,
+# then per row its number of fields and each field's length and big-endian bytes.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+# What each numpy type is in SQL, for binary COPY (fixed width only).
+COPY_TYPES = {"i4": "int4", "f8": "float8"}
+
+
+def _copy_dtype(columns):
+    """The numpy record of one binary COPY row of `columns` ({name: 'i4' | 'f8'})."""
+    fields = [("_count", ">i2")]
+    for name, kind in columns.items():
+        fields += [(f"_{name}_length", ">i4"), (name, ">" + kind)]
+    return np.dtype(fields)
+
+
+def copy_out(cr, query, columns):
+    """Rows of `query` as a numpy record array, read with one COPY ... (FORMAT binary):
+    no Python object per value, which at 1,000,000 customers saves seconds and most of
+    the memory of fetchall(). `columns` maps each selected column, in order, to its
+    numpy type ('i4' or 'f8'); none may be NULL."""
+    buffer = io.BytesIO()
+    statement = cr._obj.mogrify(query.code, query.params).decode()
+    cr._obj.copy_expert(f"COPY ({statement}) TO STDOUT (FORMAT binary)", buffer)
+    body = buffer.getbuffer()[len(COPY_HEADER) : -len(COPY_TRAILER)]
+    return np.frombuffer(body, dtype=_copy_dtype(columns))
+
+
+def copy_in(cr, table, arrays):
+    """Create temporary `table` with one column per array ({name: numpy array}, int32 or
+    float64) and fill it with one COPY ... FROM STDIN (FORMAT binary)."""
+    columns = {name: "i4" if array.dtype.kind in "iu" else "f8" for name, array in arrays.items()}
+    rows = np.empty(len(next(iter(arrays.values()))), dtype=_copy_dtype(columns))
+    rows["_count"] = len(columns)
+    for name, kind in columns.items():
+        rows[f"_{name}_length"] = int(kind[1])
+        rows[name] = arrays[name]
+    definition = ", ".join(f"{name} {COPY_TYPES[kind]}" for name, kind in columns.items())
+    cr.execute(f"CREATE TEMP TABLE {table} ({definition})")
+    data = io.BytesIO(COPY_HEADER + rows.tobytes() + COPY_TRAILER)
+    cr._obj.copy_expert(f"COPY {table} FROM STDIN (FORMAT binary)", data)
 
 
 class CrmCustomerValue(models.Model):
@@ -150,17 +190,26 @@ class CrmCustomerValue(models.Model):
         cr.execute(self._scratch_sql(company, as_of))
         # A fresh temp table has no statistics: without them the joins below go nested-loop.
         cr.execute("ANALYZE crm_value_scratch (partner_id)")
-        cr.execute(
+        customers = copy_out(
+            cr,
             SQL(
                 """
-                SELECT partner_id, %(as_of)s::date - first_day, %(as_of)s::date - last_day, n_tx,
-                       total::float8, COALESCE(repeat_mean, 0)::float8
+                SELECT partner_id, %(as_of)s::date - first_day, %(as_of)s::date - last_day,
+                       n_tx::int4, COALESCE(total, 0)::float8, COALESCE(repeat_mean, 0)::float8
                   FROM crm_value_scratch
                 """,
                 as_of=as_of,
-            )
+            ),
+            {
+                "partner_id": "i4",
+                "first": "i4",
+                "last": "i4",
+                "n_tx": "i4",
+                "total": "f8",
+                "repeat_mean": "f8",
+            },
         )
-        fit, predictions = self._predict(company, as_of, cr.fetchall())
+        fit, predictions = self._predict(company, as_of, customers)
         self._write_history(company, as_of)
         self._upsert(company, as_of, predictions)
         cr.execute("DROP TABLE crm_value_scratch")
@@ -250,15 +299,20 @@ class CrmCustomerValue(models.Model):
             as_of=as_of,
         )
 
-    def _predict(self, company, as_of, rows):
-        """Fit both models on the company's customers and predict; store the fit."""
+    def _predict(self, company, as_of, customers):
+        """Fit both models on the company's customers and predict; store the fit.
+
+        `customers`: one record per customer (partner_id, days since the first and the
+        last purchase, purchase days, revenue, mean repeat purchase)."""
         unit = UNIT_DAYS[company.clv_time_unit]
         horizon = max(company.clv_horizon_months, 0)
         discount = max(company.clv_discount_rate, 0.0) / 100.0
-        n = len(rows)
-        columns = np.array(rows, dtype=float).reshape(n, 6).T
-        partner_ids = columns[0].astype(np.int64)
-        first, last, n_tx, total, repeat_mean = columns[1:]
+        n = len(customers)
+        partner_ids = customers["partner_id"]
+        first, last, n_tx, total, repeat_mean = (
+            customers[name].astype(float)
+            for name in ("first", "last", "n_tx", "total", "repeat_mean")
+        )
         x, T, t_x = n_tx - 1, first / unit, (first - last) / unit
 
         # Customers sharing (x, t_x, T) share the BG/NBD fit's terms and every prediction.
@@ -281,7 +335,7 @@ class CrmCustomerValue(models.Model):
                 params, gx, gt, gT, horizon, discount, DAYS_PER_MONTH / unit
             )
             predicted = purchases[group] * order_value
-            basis = np.full(n, "model" if gamma.converged else "model_own_average", dtype=object)
+            basis = np.full(n, BASES.index("model" if gamma.converged else "model_own_average"))
         else:
             # Too little history: extrapolate each customer's past rate of purchase.
             rate = n_tx / np.maximum(first + 1, 1) * unit
@@ -289,14 +343,15 @@ class CrmCustomerValue(models.Model):
             alive = np.zeros(n)
             monthly = (1 + discount) ** (1 / 12) - 1
             predicted = expected * order_value / (1 + monthly) ** (horizon / 2)
-            basis = np.full(n, "history", dtype=object)
+            basis = np.full(n, BASES.index("history"))
         predictions = {
-            "partner_id": partner_ids.tolist(),
-            "expected_purchases": np.nan_to_num(expected).round(4).tolist(),
-            "probability_alive": np.nan_to_num(alive).round(4).tolist(),
-            "expected_order_value": np.nan_to_num(order_value).round(2).tolist(),
-            "clv_predicted": np.nan_to_num(predicted).round(2).tolist(),
-            "clv_basis": basis.tolist(),
+            "partner_id": partner_ids.astype(np.int32),
+            "expected": np.nan_to_num(expected).round(4),
+            "alive": np.nan_to_num(alive).round(4),
+            "order_value": np.nan_to_num(order_value).round(2),
+            "predicted": np.nan_to_num(predicted).round(2),
+            # 1-based: an index into the SQL array of BASES
+            "basis": basis.astype(np.int32) + 1,
         }
         messages = [
             f"{name}: {fit.message}" for name, fit in (("BG/NBD", bgnbd), ("Gamma-Gamma", gamma))
@@ -405,7 +460,7 @@ class CrmCustomerValue(models.Model):
         "expected_order_value": "p.order_value",
         "clv_predicted": "p.predicted",
         "clv_total": "s.total + p.predicted",
-        "clv_basis": "p.basis",
+        "clv_basis": "(%(bases)s::varchar[])[p.basis]",
     }
     # What an update writes instead, where it differs from a new row.
     _UPDATED_COLUMNS = {
@@ -420,25 +475,13 @@ class CrmCustomerValue(models.Model):
         INSERT ... ON CONFLICT DO UPDATE over every row.
         """
         cr = self.env.cr
-        params = {"company": company.id, "as_of": as_of, "uid": self.env.uid}
+        params = {
+            "company": company.id,
+            "as_of": as_of,
+            "bases": "{" + ",".join(BASES) + "}",
+        }
         cr.execute("DROP TABLE IF EXISTS crm_value_prediction")
-        cr.execute(
-            SQL(
-                """
-                CREATE TEMP TABLE crm_value_prediction AS
-                SELECT * FROM UNNEST(%(partners)s::int[], %(expected)s::float8[],
-                                     %(alive)s::float8[], %(order_value)s::float8[],
-                                     %(predicted)s::float8[], %(basis)s::varchar[])
-                    AS p(partner_id, expected, alive, order_value, predicted, basis)
-                """,
-                partners=array_literal(predictions["partner_id"]),
-                expected=array_literal(predictions["expected_purchases"]),
-                alive=array_literal(predictions["probability_alive"]),
-                order_value=array_literal(predictions["expected_order_value"]),
-                predicted=array_literal(predictions["clv_predicted"]),
-                basis=array_literal(predictions["clv_basis"]),
-            )
-        )
+        copy_in(cr, "crm_value_prediction", predictions)
         cr.execute("ANALYZE crm_value_prediction (partner_id)")
         cr.execute(
             SQL(
