@@ -160,6 +160,36 @@ class FitTimer:
         return timed_fit
 
 
+class StatementTimer:
+    """Times each statement the refresh runs (by its first words), to say where time goes."""
+
+    def __init__(self, cr):
+        self.cr, self.seconds = cr, {}
+
+    def __enter__(self):
+        cursor_class = type(self.cr)
+        self.original = original = cursor_class.execute
+        seconds = self.seconds
+
+        def execute(cursor, query, params=None, log_exceptions=True):
+            t0 = time.perf_counter()
+            try:
+                return original(cursor, query, params, log_exceptions)
+            finally:
+                code = " ".join(getattr(query, "code", str(query)).split()[:4])
+                seconds[code] = seconds.get(code, 0.0) + time.perf_counter() - t0
+
+        cursor_class.execute = execute
+        return self
+
+    def __exit__(self, *exc):
+        type(self.cr).execute = self.original
+
+    def top(self, n=5):
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:n]
+        return {code: round(seconds, 2) for code, seconds in ranked}
+
+
 def bench(cr, env, args):
     company = env.company
     Value = env["crm.customer.value"]
@@ -182,8 +212,11 @@ def bench(cr, env, args):
         t_bound, _ = timed(f"round {run + 1}: lower bound (one SQL statement)", bound)
         label = "cold" if run == 0 else "warm"
         fit_timer.seconds = 0.0
-        t_ours, fit = timed(f"round {run + 1}: full refresh ({label})", refresh)
+        with StatementTimer(cr) as statements:
+            t_ours, fit = timed(f"round {run + 1}: full refresh ({label})", refresh)
         say(f"round {run + 1}: of which the two fits {fit_timer.seconds:.2f}s")
+        say(f"round {run + 1}: slowest statements {json.dumps(statements.top())}")
+        results.setdefault("statements", []).append(statements.top())
         cr.commit()
         cr.execute("SELECT COUNT(*) FROM crm_customer_segment_history WHERE date = %s", [as_of])
         say(f"round {run + 1}: as of {as_of}, {cr.fetchone()[0]} segment changes recorded")
@@ -221,6 +254,8 @@ def bench(cr, env, args):
                 for t, b in results[label]
             ]
     summary["fit_s"] = round(min(results["fit_s"]), 2)
+    summary["fit_s_rounds"] = [round(seconds, 2) for seconds in results["fit_s"]]
+    summary["statements"] = results["statements"]
     summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return summary
 

@@ -56,8 +56,10 @@ def copy_in(cr, table, arrays):
     for name, kind in columns.items():
         rows[f"_{name}_length"] = int(kind[1])
         rows[name] = arrays[name]
-    definition = ", ".join(f"{name} {COPY_TYPES[kind]}" for name, kind in columns.items())
-    cr.execute(f"CREATE TEMP TABLE {table} ({definition})")
+    definition = SQL(", ").join(
+        SQL("%s %s", SQL.identifier(name), SQL(COPY_TYPES[kind])) for name, kind in columns.items()
+    )
+    cr.execute(SQL("CREATE TEMP TABLE %s (%s)", SQL.identifier(table), definition))
     data = io.BytesIO(COPY_HEADER + rows.tobytes() + COPY_TRAILER)
     cr._obj.copy_expert(f"COPY {table} FROM STDIN (FORMAT binary)", data)
 
