@@ -517,6 +517,10 @@ class CrmCustomerValue(models.Model):
                 **params,
             )
         )
+        if cr.rowcount == len(predictions["partner_id"]):
+            # Every customer had a row: nothing to insert (the usual nightly refresh).
+            cr.execute("DROP TABLE crm_value_prediction")
+            return
         names = SQL(", ").join(SQL.identifier(column) for column in columns)
         values = SQL(", ").join(SQL(expression, **params) for expression in columns.values())
         cr.execute(
