@@ -116,11 +116,11 @@ def _tree_digest(root):
 
 
 def _file_digest(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:12]
+    """A tarball's identity without reading its gigabyte on every run: name, size, mtime."""
+    stat = path.stat()
+    return hashlib.sha1(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[
+        :12
+    ]
 
 
 def _tar_commit(path):
@@ -391,7 +391,7 @@ def pip_install(python, args, say, log, constraints):
             log.write(line)
             tail = [*tail[-400:], line]
             if PIP_PROGRESS.match(line):
-                say("  " + line.rstrip()[:160])
+                say("  " + line.split(" (from ")[0].rstrip()[:160])
     if proc.returncode == 0:
         return
     text = "".join(tail)
@@ -406,10 +406,13 @@ def pip_install(python, args, say, log, constraints):
             + f" (Debian/Ubuntu: apt-get install build-essential python3-dev "
             f"{' '.join(SYSTEM_PACKAGES)}). pip's log: {log.name}"
         )
-    if NETWORK_ERRORS.search(text):
+    unfound = re.search(r"No matching distribution found for (\S+)", text)
+    if NETWORK_ERRORS.search(text) or (unfound and "(from versions: none)" in text):
+        what = f"found no release of {unfound[1]}: " if unfound else ""
         raise BootstrapError(
-            "pip cannot reach the package index (no network?). Connect, or configure a "
-            f"reachable index (PIP_INDEX_URL) or local wheels (PIP_FIND_LINKS). Log: {log.name}"
+            f"pip {what}it cannot reach the package index (no network?). Connect, or "
+            "configure a reachable index (PIP_INDEX_URL) or local wheels (PIP_FIND_LINKS). "
+            f"Log: {log.name}"
         )
     last = [line.strip() for line in tail if line.strip()][-3:]
     raise BootstrapError(f"pip install failed: {' | '.join(last)} (full log: {log.name})")
