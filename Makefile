@@ -1,8 +1,6 @@
-# crm_strategy: run, test, lint, bench. Odoo 18.0 must be importable by
-# $(ODOO_PYTHON) (default python3); see README.md.
-ODOO_PYTHON ?= python3
-DB ?= crm_strategy_demo
-export ODOO_PYTHON
+# crm_strategy: run, test, lint, bench. Odoo 18.0 runs with $(ODOO_PYTHON) when it is given,
+# else with python3 when it imports Odoo 18.0, else with a virtualenv that tools/devtool.py
+# sets up once in ~/.cache/crm_strategy/ (Odoo from ODOO_SRC, or downloaded); see README.md.
 PYTHON ?= python3
 DB ?= crm_strategy_demo
 
@@ -37,10 +35,11 @@ pot:  ## export each addon's i18n/<addon>.pot from database $(DB) (our addons in
 	$(PYTHON) tools/devtool.py pot --db $(DB)
 
 bench:  ## run every benchmark in bench/ against a scratch database
-	@for b in bench/bench_*.py; do echo "== $$b"; $(ODOO_PYTHON) $$b || exit 1; done
+	@py=$$($(PYTHON) tools/devtool.py python) || exit 1; \
+	for b in bench/bench_*.py; do echo "== $$b"; $$py $$b || exit 1; done
 
 replica-check:  ## serve the read-only screens from a hot standby on :55433 and prove it (docs/deployment.md)
-	$(ODOO_PYTHON) tools/replica_check.py $(REPLICA_CHECK_ARGS)
+	@py=$$($(PYTHON) tools/devtool.py python) && $$py tools/replica_check.py $(REPLICA_CHECK_ARGS)
 
 # README pictures: output file, then the URL path (see tools/screenshot.py for {record} and |click)
 SHOTS = \

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """`make run` and `make test` for crm_strategy.
 
-Runs with any Python 3.10+; Odoo itself is run with ODOO_PYTHON (default:
-python3), the interpreter where `import odoo` gives Odoo 18.0.
+Runs with any Python 3.10+; Odoo itself is run with ODOO_PYTHON when it is given, else with
+python3 when `import odoo` gives it Odoo 18.0, else with the python of a virtualenv that
+tools/odoo_bootstrap.py sets up once in ~/.cache/crm_strategy/ (Odoo from ODOO_SRC, or
+downloaded).
 """
 
 import argparse
@@ -15,13 +17,15 @@ import sys
 import time
 from pathlib import Path
 
+import odoo_bootstrap
 from core_tests import Runner as CoreTests
 from core_tests import Tally, bridges
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "crm_strategy"
 DEMO_DB = "crm_strategy_demo"
-ODOO_PYTHON = os.environ.get("ODOO_PYTHON", "python3")
+# Given by the user, or found/set up by resolve_odoo_python() before any command uses it.
+ODOO_PYTHON = os.environ.get("ODOO_PYTHON") or "python3"
 # Our addons: crm_strategy and every crm_strategy_* bridge in the repository. A bridge is
 # auto_install, so installing them all is what a user with every app gets; make test runs
 # the tests of each.
@@ -30,11 +34,10 @@ TEST_TAGS = ",".join(f"/{name}" for name in OUR_ADDONS)
 # The languages we ship: crm_strategy/i18n/<lang>.po, checked against the .pot by `make test`.
 LANGUAGES = ("zh_CN", "ru", "fa", "th")
 
-ODOO_MISSING = f"""\
-Odoo 18.0 is required but `{ODOO_PYTHON} -c "import odoo"` does not give it ({{why}}).
-Point these commands at an Odoo 18.0 installation, either:
-  - ODOO_PYTHON=/path/to/odoo/venv/bin/python make {{target}}
-  - or make Odoo importable: pip install -e /path/to/odoo  (an Odoo 18.0 source tree)
+ODOO_MISSING = """\
+Odoo 18.0 is required but `{python} -c "import odoo"` does not give it ({why}).
+ODOO_PYTHON names the interpreter of an Odoo 18.0 installation; without ODOO_PYTHON,
+`make {target}` sets one up itself in ~/.cache/crm_strategy/ (from ODOO_SRC or downloaded).
 """
 
 
@@ -47,29 +50,54 @@ def die(msg, code=2):
     sys.exit(code)
 
 
-def odoo_paths(target):
-    """Check Odoo 18.0 is importable; return its addons paths plus ours."""
-    probe = (
-        "import os, odoo, odoo.release as r;"
-        "root = os.path.dirname(odoo.__file__);"
-        "print(r.serie);"
-        "print(os.path.join(root, 'addons'));"
-        "print(os.path.join(os.path.dirname(root), 'addons'))"
-    )
+PROBE = (
+    "import os, odoo, odoo.release as r;"
+    "root = os.path.dirname(odoo.__file__);"
+    "print(r.serie);"
+    "print(os.path.join(root, 'addons'));"
+    "print(os.path.join(os.path.dirname(root), 'addons'))"
+)
+
+
+def probe_odoo(python):
+    """(None, Odoo's addons paths) when `python` imports Odoo 18.0, else (why not, None)."""
     try:
-        out = subprocess.run(
-            [ODOO_PYTHON, "-c", probe], capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError:
-        die(ODOO_MISSING.format(why=f"{ODOO_PYTHON} not found", target=target))
+        out = subprocess.run([python, "-c", PROBE], capture_output=True, text=True, check=False)
+    except (FileNotFoundError, PermissionError):
+        return f"{python} not found", None
     if out.returncode:
-        why = (out.stderr.strip().splitlines() or ["import failed"])[-1]
-        die(ODOO_MISSING.format(why=why, target=target))
+        return (out.stderr.strip().splitlines() or ["import failed"])[-1], None
     serie, base_addons, main_addons = out.stdout.split()
     if serie != "18.0":
-        die(ODOO_MISSING.format(why=f"found Odoo {serie}", target=target))
-    paths = [str(REPO)] + [p for p in (main_addons, base_addons) if Path(p).is_dir()]
-    return ",".join(paths)
+        return f"found Odoo {serie}", None
+    return None, [p for p in (main_addons, base_addons) if Path(p).is_dir()]
+
+
+def resolve_odoo_python(target):
+    """ODOO_PYTHON when given (it must import Odoo 18.0); else python3 when it does; else
+    the cached virtualenv of tools/odoo_bootstrap.py, set up now if it is not there."""
+    global ODOO_PYTHON  # every step below runs Odoo with it
+    given = os.environ.get("ODOO_PYTHON")
+    why, paths = probe_odoo(ODOO_PYTHON)
+    if paths or given:
+        if why:
+            die(ODOO_MISSING.format(python=ODOO_PYTHON, why=why, target=target))
+        return paths
+    say(f"python3 cannot import Odoo 18.0 ({why}): using an Odoo of our own")
+    try:
+        ODOO_PYTHON = odoo_bootstrap.ensure(say=say)
+    except odoo_bootstrap.BootstrapError as exc:
+        die(f"could not set up Odoo 18.0: {exc}")
+    why, paths = probe_odoo(ODOO_PYTHON)
+    if why:
+        die(f"the Odoo set up in {ODOO_PYTHON} does not import: {why}")
+    os.environ["ODOO_PYTHON"] = ODOO_PYTHON  # for the tools we start (core tests, pytest)
+    return paths
+
+
+def odoo_paths(target):
+    """Find or set up Odoo 18.0; return its addons paths plus ours."""
+    return ",".join([str(REPO), *resolve_odoo_python(target)])
 
 
 def psql_ok():
@@ -141,6 +169,7 @@ def free_port():
 
 def cmd_run(args):
     addons_path = odoo_paths("run")
+    ensure_rtlcss(required=False)
     ensure_postgres()
     exists = db_exists(DEMO_DB)
     say(f"{'upgrading' if exists else 'creating'} database {DEMO_DB} with demo data")
@@ -195,18 +224,67 @@ def check_browser_prerequisites():
         die("browser tests cannot run; missing: " + "; ".join(missing))
 
 
-def run_pytest(tally, log_dir):
-    """Plain pytest for the pure-Python services (no Odoo, no database)."""
-    tests = REPO / ADDON / "services" / "tests"
-    if not any(tests.glob("test_*.py")):
+def ensure_rtlcss(required):
+    """Odoo turns its style sheets around for right-to-left languages (Persian: we ship fa)
+    with the rtlcss command; without it, it logs a warning and lays Persian out left to
+    right. Not on PATH: installed once from npm into the cache, and put on PATH for Odoo."""
+    if shutil.which("rtlcss"):
         return
-    say("pytest: pure-Python services")
+    prefix = odoo_bootstrap.cache_root() / "rtlcss"
+    bin_dir = prefix / "node_modules" / ".bin"
+    problem = None
+    if not (bin_dir / "rtlcss").exists():
+        if not shutil.which("npm"):
+            problem = (
+                "rtlcss is not on PATH and npm is missing to install it (Debian: apt-get "
+                "install npm, then npm install -g rtlcss)"
+            )
+        else:
+            say(f"installing rtlcss (right-to-left style sheets for Persian) into {prefix}")
+            out = subprocess.run(
+                ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "rtlcss@4"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode:
+                why = (out.stderr.strip().splitlines() or ["?"])[-1]
+                problem = f"npm install rtlcss failed ({why}); try npm install -g rtlcss"
+    if problem and required:
+        die(f"{problem}: the Persian (right-to-left) tour needs it")
+    if problem:
+        say(f"warning: {problem}; Persian will be laid out left to right")
+        return
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+PYTEST_SUITES = (
+    # (title, folder, log): plain pytest, no database
+    ("pure-Python services", REPO / ADDON / "services" / "tests", "pytest.log"),
+    # the Odoo set-up itself; its full run needs ODOO_SRC and says so when skipped
+    (
+        "the Odoo 18.0 set-up (tools/odoo_bootstrap.py)",
+        REPO / "tools" / "tests",
+        "pytest-tools.log",
+    ),
+)
+
+
+def run_pytest(tally, log_dir):
+    for title, tests, log_name in PYTEST_SUITES:
+        if any(tests.glob("test_*.py")):
+            run_pytest_suite(tally, log_dir / log_name, title, tests)
+
+
+def run_pytest_suite(tally, log, title, tests):
+    say(f"pytest: {title}")
     out = subprocess.run(
         [
             ODOO_PYTHON,
             "-m",
             "pytest",
             "-q",
+            "-rs",
             "-p",
             "no:cacheprovider",
             "--import-mode=importlib",
@@ -217,7 +295,7 @@ def run_pytest(tally, log_dir):
         text=True,
         check=False,
     )
-    (log_dir / "pytest.log").write_text(out.stdout + out.stderr)
+    log.write_text(out.stdout + out.stderr)
     print(out.stdout[-3000:], flush=True)
     counts = dict.fromkeys(("passed", "failed", "error", "errors"), 0)
     last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
@@ -226,9 +304,9 @@ def run_pytest(tally, log_dir):
     tally.passed += counts["passed"]
     tally.failed += counts["failed"] + counts["error"] + counts["errors"]
     if out.returncode not in (0, 1) or (out.returncode == 1 and not counts["failed"]):
-        tally.check(False, f"pytest exited {out.returncode}; see {log_dir / 'pytest.log'}")
+        tally.check(False, f"pytest exited {out.returncode}; see {log}")
     elif counts["failed"] or counts["error"] or counts["errors"]:
-        tally.problems.append("pure-Python tests failed (see above)")
+        tally.problems.append(f"pytest: {title} failed (see above)")
 
 
 def run_translation_checks(tally, log_dir):
@@ -410,6 +488,7 @@ def run_install_checks(tally, addons_path, log_dir):
 def cmd_test(args):
     addons_path = odoo_paths("test")
     check_browser_prerequisites()
+    ensure_rtlcss(required=True)
     ensure_postgres()
     log_dir = REPO / ".test-logs"
     log_dir.mkdir(exist_ok=True)
@@ -452,6 +531,16 @@ def cmd_pot(args):
     sys.exit(code)
 
 
+def cmd_python(_args):
+    """Print the python that runs Odoo (for .ci/run, make bench): progress goes to stderr."""
+    stdout, sys.stdout = sys.stdout, sys.stderr
+    try:
+        odoo_paths("python")
+    finally:
+        sys.stdout = stdout
+    print(shutil.which(ODOO_PYTHON) or ODOO_PYTHON, flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -481,6 +570,10 @@ def main():
     pot.add_argument("--db", default=DEMO_DB)
     pot.add_argument("addons", nargs="*", help="default: every addon of the repository")
     pot.set_defaults(func=cmd_pot)
+    python = sub.add_parser(
+        "python", help="print the python that runs Odoo 18.0, setting one up if needed"
+    )
+    python.set_defaults(func=cmd_python)
     args = parser.parse_args()
     args.func(args)
 

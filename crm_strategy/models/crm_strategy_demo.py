@@ -4,7 +4,9 @@ leads and goals, generated at install (demo/crm_strategy_demo_company.xml).
 Deterministic: every draw comes from one seeded `random.Random`; dates are relative to today so
 the demo looks current. Customers are spread on purpose over the 25 cells of the RFM grid
 (recency level x frequency level, equal shares per level, so the quintile scores land in the
-intended cell), which gives every one of the 11 default segments customers.
+intended cell), which gives every one of the 11 default segments customers. Most customers
+are given the traits of one of the company's buyer personas (country, industry, job position,
+age), then the persona matching assigns them as it would real customers.
 """
 
 import logging
@@ -12,6 +14,8 @@ import random
 import time
 from datetime import datetime, timedelta
 from datetime import time as dt_time
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -43,6 +47,8 @@ PRODUCTS = [
     ("Milk frother", 60.0),
     ("Maintenance kit", 35.0),
 ]
+# share of the customers drawn to look like one of the personas; the others fit none
+PERSONA_SHARE = 0.8
 TIERS = [("Bronze", 0.0, 1.0, 8), ("Silver", 500.0, 1.25, 4), ("Gold", 1500.0, 1.5, 3)]
 # leads per lifecycle stage they are created in; "lead" ones get the engagement that scoring
 # turns into MQL or SQL (the rest stay cold)
@@ -68,6 +74,7 @@ class CrmStrategyDemo(models.AbstractModel):
         today = fields.Date.context_today(self)
         company = self.env.company
         partners = self._demo_customers(rng, customers)
+        with_persona = self._demo_personas(partners, today)
         orders = self._demo_orders(rng, partners, today)
         fit = self.env["crm.customer.value"].sudo()._refresh(company, today)
         entries = self._demo_loyalty(rng, partners, orders, today)
@@ -75,6 +82,7 @@ class CrmStrategyDemo(models.AbstractModel):
         goals = self._demo_goals(today)
         counts = {
             "customers": len(partners),
+            "customers_with_persona": with_persona,
             "orders": len(orders),
             "valued_customers": fit.customer_count,
             "ledger_entries": entries,
@@ -106,6 +114,39 @@ class CrmStrategyDemo(models.AbstractModel):
                 }
             )
         return self.env["res.partner"].create(vals_list)
+
+    def _demo_personas(self, partners, today):
+        """Give most customers the traits a persona looks for, then assign personas with the
+        persona matching itself; returns how many customers got one. Own random draws, so
+        that the orders, loyalty and leads stay those of the same seed."""
+        personas = self.env["crm.persona"].search(
+            [("company_id", "in", [False, self.env.company.id])], order="sequence, id"
+        )
+        if not personas:
+            return 0
+        rng = random.Random(SEED + 1)
+        groups = {}
+        for partner in partners:
+            if rng.random() >= PERSONA_SHARE:
+                continue
+            persona = rng.choice(personas)
+            vals = {}
+            if persona.country_ids:
+                vals["country_id"] = rng.choice(persona.country_ids).id
+            if persona.industry_ids:
+                vals["industry_id"] = rng.choice(persona.industry_ids).id
+            titles = [t.strip() for t in (persona.job_titles or "").split(",") if t.strip()]
+            if titles:
+                vals["function"] = rng.choice(titles)
+            if persona.age_min or persona.age_max:
+                age = rng.randint(persona.age_min or 18, persona.age_max or 75)
+                born = today - relativedelta(years=age) - timedelta(days=rng.randint(0, 360))
+                vals["birthdate_date"] = born
+            groups.setdefault(tuple(sorted(vals.items())), []).append(partner.id)
+        Partner = self.env["res.partner"].with_context(**QUIET)
+        for vals, ids in groups.items():  # one write per combination of traits
+            Partner.browse(ids).write(dict(vals))
+        return personas._assign("res.partner", [("id", "in", partners.ids)])
 
     def _demo_orders(self, rng, partners, today):
         """Confirmed orders whose purchase days put each customer in its RFM cell."""

@@ -68,3 +68,15 @@ class CrmLifecycleFunnelReport(models.Model):
                 funnel=funnel,
             )
         )
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Stages in the order leads go through them (lead, MQL, SQL, opportunity, customer),
+        not by their codes' alphabet: the pivot, the graph and grouped lists all read them
+        through here."""
+        if "stage" in groupby_terms:
+            funnel = SQL("ARRAY[%s]::varchar[]", SQL(", ").join(scoring.FUNNEL))
+            groupby_terms = {
+                **groupby_terms,
+                "stage": SQL("array_position(%s, %s::varchar)", funnel, groupby_terms["stage"]),
+            }
+        return super()._read_group_orderby(order, groupby_terms, query)

@@ -7,6 +7,32 @@ CUSTOMERS = 75  # three customers per RFM cell
 LEADS = 40
 
 
+def personas(env):
+    """Two personas in the shape of demo/crm_persona_demo.xml's (that file is demo data)."""
+    return env["crm.persona"].create(
+        [
+            {
+                "name": "IT manager",
+                "sequence": 10,
+                "min_fit_score": 60,
+                "country_ids": [(6, 0, [env.ref("base.be").id, env.ref("base.fr").id])],
+                "industry_ids": [(6, 0, [env.ref("base.res_partner_industry_J").id])],
+                "job_titles": "IT manager, CTO",
+                "age_min": 30,
+                "age_max": 50,
+            },
+            {
+                "name": "Young professional",
+                "sequence": 20,
+                "min_fit_score": 100,
+                "country_ids": [(6, 0, [env.ref("base.nl").id])],
+                "age_min": 22,
+                "age_max": 32,
+            },
+        ]
+    )
+
+
 class DemoRollback(Exception):
     """Raised to roll a generator run back to its savepoint."""
 
@@ -77,6 +103,7 @@ class TestDemoGenerator(CrmStrategyCase):
     def setUpClass(cls):
         super().setUpClass()
         scoring_model(cls.env)
+        cls.personas = personas(cls.env)
         cls.counts = cls.env["crm.strategy.demo"]._generate_demo_company(
             customers=CUSTOMERS, leads=LEADS
         )
@@ -88,6 +115,21 @@ class TestDemoGenerator(CrmStrategyCase):
         self.assertFalse(empty, f"segments without customers: {empty.mapped('name')}")
         self.assertEqual(sum(segments.mapped("customer_count")), CUSTOMERS)
         self.assertEqual(self.counts["valued_customers"], CUSTOMERS)
+
+    def test_customers_are_matched_to_personas(self):
+        customers = self.env["sale.order"].search([("state", "=", "sale")]).partner_id
+        self.assertEqual(len(customers), CUSTOMERS)
+        matched = customers.filtered("persona_id")
+        self.assertEqual(len(matched), self.counts["customers_with_persona"])
+        # most customers look like a persona (80 % are drawn so), the others like none
+        self.assertGreater(len(matched), CUSTOMERS * 0.6)
+        self.assertLess(len(matched), CUSTOMERS)
+        self.assertEqual(matched.persona_id, self.personas, "every persona has customers")
+        for customer in matched:
+            self.assertGreaterEqual(customer.persona_fit_score, customer.persona_id.min_fit_score)
+            self.assertFalse(customer.persona_manual, "assigned by the matching, not by hand")
+        it = matched.filtered(lambda c: c.persona_id.name == "IT manager")
+        self.assertEqual(it.industry_id, self.env.ref("base.res_partner_industry_J"))
 
     def test_two_years_of_orders(self):
         orders = self.env["sale.order"].search([("state", "=", "sale")])
@@ -131,6 +173,7 @@ class TestDemoGeneratorDeterministic(TransactionCase):
         fingerprint = None
         with self.assertRaises(DemoRollback), self.env.cr.savepoint():
             scoring_model(self.env)
+            personas(self.env)
             counts = self.env["crm.strategy.demo"]._generate_demo_company(
                 customers=CUSTOMERS, leads=LEADS
             )
@@ -142,6 +185,7 @@ class TestDemoGeneratorDeterministic(TransactionCase):
                 [(o.partner_id.email, o.date_order, o.amount_untaxed) for o in orders],
                 [(e.partner_id.email, e.entry_type, e.points) for e in entries],
                 [(lead.email_from, lead.lifecycle_stage, lead.score) for lead in leads],
+                [(o.partner_id.email, o.partner_id.persona_id.name) for o in orders],
                 sorted(self.env["crm.smart.goal"].search([]).mapped("status")),
             )
             raise DemoRollback

@@ -20,6 +20,17 @@ registry.category("web_tour.tours").add("crm_customer_value_tour", {
             trigger: "div[name='rfm_badges'] .badge:contains('F') .o_field_widget[name='rfm_f_score']:contains('5')",
         },
         {
+            content: "No badge is cut off: each shows its letter and its whole score",
+            trigger: "div[name='rfm_badges']",
+            run() {
+                const badges = [...this.anchor.querySelectorAll(".badge")];
+                const cut = badges.filter((b) => b.scrollWidth > b.clientWidth + 1);
+                if (badges.length !== 3 || cut.length) {
+                    throw new Error(`RFM badges cut off: ${cut.map((b) => b.textContent)}`);
+                }
+            },
+        },
+        {
             content: "The lifetime value is shown",
             trigger: ".o_field_widget[name='clv_total']:not(:empty)",
         },
