@@ -55,6 +55,9 @@
         "views/crm_strategy_objective_views.xml",
         "views/crm_goal_metric_views.xml",
         "views/crm_smart_goal_views.xml",
+        "views/crm_marketing_spend_views.xml",
+        "views/crm_acquisition_report_views.xml",
+        "views/crm_retention_report_views.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [
