@@ -50,6 +50,7 @@
         "report/crm_loyalty_statement_report.xml",
         "views/crm_loyalty_portal_templates.xml",
         "data/crm_goal_metric_data.xml",
+        "data/crm_goal_metric_kpi_data.xml",
         "data/crm_goal_cron.xml",
         "data/crm_smart_goal_template_data.xml",
         "views/crm_strategy_objective_views.xml",
@@ -58,6 +59,7 @@
         "views/crm_marketing_spend_views.xml",
         "views/crm_acquisition_report_views.xml",
         "views/crm_retention_report_views.xml",
+        "views/crm_loyalty_economics_report_views.xml",
         "views/crm_strategy_menus.xml",
     ],
     "demo": [

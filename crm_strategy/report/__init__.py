@@ -2,3 +2,4 @@ from . import crm_lifecycle_funnel_report
 from . import crm_loyalty_statement
 from . import crm_acquisition_report
 from . import crm_retention_report
+from . import crm_loyalty_economics_report

@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .customer_value_common import CustomerValueCase
+from .customer_value_common import CustomerValueCase, company_goal
 
 
 @tagged("post_install", "-at_install")
@@ -144,3 +144,18 @@ class TestCrmAcquisition(CustomerValueCase):
         figures = self._figures([("date", "=", date(2025, 3, 1))], ["source_id"])
         self.assertEqual(figures[(self.google,)][0], 250.5)
         self.assertEqual(figures[(self.newsletter,)][0], 40.0)
+
+    def test_goal_metrics(self):
+        """Q1 2025: 400 spent, 4 new customers (Dora by no channel) worth 990."""
+        q1 = (date(2025, 1, 1), date(2025, 3, 31))
+        self.assertEqual(company_goal(self.env, "cac", *q1).current_value, 100.0)
+        self.assertAlmostEqual(
+            company_goal(self.env, "clv_cac_ratio", *q1).current_value, 990 / 400
+        )
+        google = company_goal(
+            self.env, "cac", *q1, filter_domain=f"[('source_id', '=', {self.google.id})]"
+        )
+        self.assertEqual(google.current_value, 100.0)
+        march = company_goal(self.env, "cac", date(2025, 3, 1), date(2025, 3, 31))
+        self.assertEqual(march.current_value, 0.0, "an empty period measures 0, no error")
+        self.assertEqual(march.baseline_value, 0.0, "February: no spend, one customer")

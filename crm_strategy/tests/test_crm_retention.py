@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import tagged
 
-from .customer_value_common import CustomerValueCase
+from .customer_value_common import CustomerValueCase, company_goal
 
 
 @tagged("post_install", "-at_install")
@@ -97,3 +97,14 @@ class TestCrmRetention(CustomerValueCase):
         self.assertTrue(
             self.env["crm.retention.cohort.report"].search_count([("partner_id", "=", self.dan.id)])
         )
+
+    def test_goal_metrics(self):
+        """February and March 2025: 2 of 4 customer-months retained; by the end of
+        February, Ann of Ann, Bob and Cleo has bought twice."""
+        period = (date(2025, 2, 1), date(2025, 3, 31))
+        self.assertEqual(company_goal(self.env, "retention_rate", *period).current_value, 50.0)
+        self.assertEqual(company_goal(self.env, "churn_rate", *period).current_value, 50.0)
+        repeat = company_goal(self.env, "repeat_purchase_rate", date(2025, 2, 1), date(2025, 2, 28))
+        self.assertAlmostEqual(repeat.current_value, 100 / 3)
+        empty = company_goal(self.env, "retention_rate", date(2025, 1, 1), date(2025, 1, 31))
+        self.assertEqual(empty.current_value, 0.0)
