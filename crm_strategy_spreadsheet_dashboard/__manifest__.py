@@ -9,5 +9,10 @@
     "website": "https://github.com/crm-strategy/crm_strategy",
     "depends": ["crm_strategy", "spreadsheet_dashboard"],
     "data": ["data/crm_strategy_dashboard_data.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "crm_strategy_spreadsheet_dashboard/static/tests/tours/**/*",
+        ],
+    },
     "auto_install": True,
 }

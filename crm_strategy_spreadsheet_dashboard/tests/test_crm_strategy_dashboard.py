@@ -1,9 +1,10 @@
 import json
-from datetime import date
+from datetime import date, datetime
 
+from odoo import Command
 from odoo.addons.crm_strategy.tests.customer_value_common import CustomerValueCase
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -101,3 +102,39 @@ class TestCrmStrategyDashboard(CustomerValueCase):
         for pivot in self._pivots(self.dashboard):
             if pivot["model"] in ("crm.acquisition.report", "crm.retention.cohort.report"):
                 self.assertFalse(self._read_pivot(pivot, manager), pivot["name"])
+
+
+@tagged("post_install", "-at_install")
+class TestCrmStrategyDashboardTour(HttpCase):
+    """A manager and a salesperson open the cockpit, then the cohorts behind it."""
+
+    def test_cockpit_tour(self):
+        manager = new_test_user(
+            self.env, login="cockpit_manager", groups="sales_team.group_sale_manager"
+        )
+        rep = new_test_user(self.env, login="cockpit_rep", groups="sales_team.group_sale_salesman")
+        product = self.env["product.product"].create(
+            {"name": "Cockpit service", "type": "service", "taxes_id": False}
+        )
+        Partner = self.env["res.partner"]
+        customers = Partner.create({"name": "Cockpit nobody's"}) | Partner.create(
+            {"name": "Cockpit manager's", "user_id": manager.id}
+        )
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "date_order": datetime(2025, 1, 10, 12),
+                    "order_line": [
+                        Command.create(
+                            {"product_id": product.id, "price_unit": amount, "tax_id": False}
+                        )
+                    ],
+                }
+                for customer, amount in zip(customers, (100.0, 300.0), strict=True)
+            ]
+        )
+        orders.write({"state": "sale"})
+        url = "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action"
+        self.start_tour(url, "crm_strategy_cockpit_manager_tour", login=manager.login)
+        self.start_tour(url, "crm_strategy_cockpit_rep_tour", login=rep.login)
