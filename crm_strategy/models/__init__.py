@@ -34,3 +34,5 @@ from . import crm_smart_goal
 from . import crm_smart_goal_checkin
 from . import crm_smart_goal_template
 from . import crm_strategy_demo
+from . import crm_marketing_spend
+from . import crm_goal_metric_kpi

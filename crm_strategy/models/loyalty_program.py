@@ -45,6 +45,13 @@ class LoyaltyProgram(models.Model):
     )
     crm_referrer_points = fields.Float(string="Referrer Bonus")
     crm_referee_points = fields.Float(string="Referred Customer Bonus")
+    crm_point_value = fields.Float(
+        string="Value of a Point",
+        digits=(16, 4),
+        help="What one point is worth in the company's currency (the value of the rewards it "
+        "buys): the points members still hold, times this value, is what the company owes them "
+        "(the points liability of Loyalty Economics).",
+    )
 
     _sql_constraints = [
         (

@@ -1,2 +1,5 @@
 from . import crm_lifecycle_funnel_report
 from . import crm_loyalty_statement
+from . import crm_acquisition_report
+from . import crm_retention_report
+from . import crm_loyalty_economics_report

@@ -26,3 +26,6 @@ from . import test_crm_strategy_replica
 from . import test_demo_generator
 from . import test_crm_lifecycle_funnel_report
 from . import test_crm_strategy_rtl_tour
+from . import test_crm_acquisition
+from . import test_crm_retention
+from . import test_crm_loyalty_economics

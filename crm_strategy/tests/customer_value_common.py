@@ -93,3 +93,22 @@ class CustomerValueCase(CrmStrategyCase):
         return self.env["crm.customer.value"].search(
             [("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id)]
         )
+
+
+def company_goal(env, kind, date_start, date_deadline, **vals):
+    """A company goal on the catalogue metric `kind`, its value computed on creation."""
+    objective = env["crm.strategy.objective"].create({"name": "Strategy KPIs"})
+    return env["crm.smart.goal"].create(
+        {
+            "name": f"Goal on {kind}",
+            "description": "Tracked in a test.",
+            "objective_id": objective.id,
+            "metric_id": env.ref(f"crm_strategy.crm_goal_metric_{kind}").id,
+            "target": 1.0,
+            "owner_type": "company",
+            "user_id": False,
+            "date_start": date_start,
+            "date_deadline": date_deadline,
+            **vals,
+        }
+    )

@@ -1,0 +1,115 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+# ratios computed from the sums of each group, so that a pivot's cells, subtotals
+# and totals, and the goal metrics, are each one division of two sums
+RATIO_MEASURES = {
+    "cac": ("spend", "new_customers"),
+    "clv_cac_ratio": ("clv_total", "spend"),
+}
+
+
+class CrmAcquisitionReport(models.Model):
+    """Marketing spend, new customers and their lifetime value per channel and month.
+
+    A *new customer* of a company in a month is a customer (commercial entity) whose
+    first confirmed sales order in that company is dated in that month. It is
+    acquired by the channel of that first order: the order's UTM campaign, source
+    and medium, each taken from its opportunity when the order has none.
+
+    A row is one (company, month, campaign, source, medium). CAC = spend / new
+    customers; CLV:CAC = lifetime value of the new customers / spend (the average
+    lifetime value over the CAC). Both are computed from the sums of the group being
+    shown (see `_read_group_select`), never averaged; they are empty when the
+    divisor is zero (no new customer, no spend). Group by the UTM fields the spend
+    is recorded on: spend recorded per source only sits under an empty campaign.
+    """
+
+    _name = "crm.acquisition.report"
+    _description = "Acquisition Cost Analysis"
+    _auto = False
+    _order = "date desc"
+    _rec_name = "date"
+
+    date = fields.Date("Month", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    spend = fields.Monetary("Marketing Spend", readonly=True)
+    new_customers = fields.Integer(readonly=True)
+    clv_total = fields.Monetary(
+        "Lifetime Value of New Customers",
+        readonly=True,
+        help="Revenue to date plus predicted CLV, from the last RFM & CLV refresh.",
+    )
+    cac = fields.Monetary(
+        "CAC",
+        readonly=True,
+        help="Customer acquisition cost: marketing spend / new customers.",
+    )
+    clv_cac_ratio = fields.Float(
+        "CLV:CAC",
+        digits=(16, 2),
+        readonly=True,
+        help="Lifetime value of the new customers / marketing spend.",
+    )
+
+    def _read_group_select(self, aggregate_spec, query):
+        fname = aggregate_spec.split(":")[0]
+        if fname in RATIO_MEASURES:
+            self._field_to_sql(self._table, fname, query)  # checks access to the field
+            numerator, denominator = (
+                self._field_to_sql(self._table, name, query) for name in RATIO_MEASURES[fname]
+            )
+            return SQL("SUM(%s) / NULLIF(SUM(%s), 0)", numerator, denominator)
+        return super()._read_group_select(aggregate_spec, query)
+
+    def _query(self):
+        return SQL(
+            """
+            WITH first_order AS (
+                SELECT DISTINCT ON (so.company_id, p.commercial_partner_id)
+                       so.company_id,
+                       p.commercial_partner_id AS partner_id,
+                       so.date_order,
+                       COALESCE(so.campaign_id, lead.campaign_id) AS campaign_id,
+                       COALESCE(so.source_id, lead.source_id) AS source_id,
+                       COALESCE(so.medium_id, lead.medium_id) AS medium_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+             LEFT JOIN crm_lead lead ON lead.id = so.opportunity_id
+                 WHERE so.state = 'sale'
+              ORDER BY so.company_id, p.commercial_partner_id, so.date_order, so.id
+            ),
+            facts AS (
+                SELECT s.company_id, date_trunc('month', s.date)::date AS date,
+                       s.campaign_id, s.source_id, s.medium_id,
+                       s.amount AS spend, 0 AS new_customers, 0.0 AS clv_total
+                  FROM crm_marketing_spend s
+                UNION ALL
+                SELECT f.company_id, date_trunc('month', f.date_order)::date,
+                       f.campaign_id, f.source_id, f.medium_id,
+                       0.0, 1, COALESCE(v.clv_total, 0.0)
+                  FROM first_order f
+             LEFT JOIN crm_customer_value v
+                    ON v.partner_id = f.partner_id AND v.company_id = f.company_id
+            )
+            SELECT row_number() OVER () AS id,
+                   company_id, date, campaign_id, source_id, medium_id,
+                   SUM(spend) AS spend,
+                   SUM(new_customers) AS new_customers,
+                   SUM(clv_total) AS clv_total,
+                   SUM(spend) / NULLIF(SUM(new_customers), 0) AS cac,
+                   SUM(clv_total) / NULLIF(SUM(spend), 0) AS clv_cac_ratio
+              FROM facts
+          GROUP BY company_id, date, campaign_id, source_id, medium_id
+            """
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
+        )

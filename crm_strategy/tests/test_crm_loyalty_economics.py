@@ -1,0 +1,109 @@
+from datetime import date, datetime
+
+from odoo.tests import tagged
+
+from .common_loyalty import LoyaltyLedgerCase
+from .customer_value_common import company_goal
+
+
+@tagged("post_install", "-at_install")
+class TestCrmLoyaltyEconomics(LoyaltyLedgerCase):
+    """Points issued, redeemed, expired, outstanding and their value, on hand-checked data.
+
+    Carla (nobody's customer) earns 100 in January 2025 and redeems 30, earns 50 in
+    February (an order later cancelled: reversed today) and 20 of her points expire in
+    February. Bob (the manager's customer, Gold tier) earns 200 in January. A point is
+    worth 0.5.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.program.crm_point_value = 0.5
+        cls.gold = cls.env["crm.loyalty.tier"].create(
+            {"name": "Gold", "program_id": cls.program.id, "min_points": 150}
+        )
+        cls.bob = cls.env["res.partner"].create({"name": "Bob", "user_id": cls.manager.id})
+        cls.bob_card = cls.env["loyalty.card"].create(
+            {"program_id": cls.program.id, "partner_id": cls.bob.id}
+        )
+
+        def entry(card, entry_type, points, day):
+            return {
+                "card": card,
+                "entry_type": entry_type,
+                "points": points,
+                "date": datetime(day.year, day.month, day.day, 12),
+                "reason": "test",
+            }
+
+        ledger = cls.Ledger.sudo()
+        ledger._post_entries([entry(cls.card, "earn", 100, date(2025, 1, 10))])
+        ledger._post_entries([entry(cls.card, "redeem", -30, date(2025, 1, 20))])
+        ledger._post_entries([entry(cls.bob_card, "earn", 200, date(2025, 1, 15))])
+        cancelled = ledger._post_entries([entry(cls.card, "earn", 50, date(2025, 2, 5))])
+        ledger._post_entries([entry(cls.card, "expire", -20, date(2025, 2, 28))])
+        cancelled._reverse("order cancelled")
+        cls.bob_card.sudo().crm_tier_id = cls.gold
+
+    def _figures(self, domain, groupby, user=None):
+        Report = self.env["crm.loyalty.economics.report"]
+        if user:
+            Report = Report.with_user(user)
+        rows = Report._read_group(
+            domain,
+            groupby,
+            [
+                "points:sum",
+                "liability:sum",
+                "points_issued:sum",
+                "points_redeemed:sum",
+                "points_expired:sum",
+                "redemption_rate:sum",
+                "active_members:sum",
+            ],
+        )
+        return {tuple(row[: len(groupby)]): tuple(row[len(groupby) :]) for row in rows}
+
+    def test_points_per_month(self):
+        figures = self._figures(
+            [("date", "<", datetime(2025, 6, 1))], ["date:month"], user=self.manager
+        )
+        self.assertEqual(
+            figures,
+            {
+                (datetime(2025, 1, 1),): (270.0, 135.0, 300.0, 30.0, 0.0, 10.0, 2),
+                (datetime(2025, 2, 1),): (30.0, 15.0, 50.0, 0.0, 20.0, 0.0, 1),
+            },
+        )
+
+    def test_outstanding_points_and_liability(self):
+        """What members hold now, by tier: the cancelled order's points are gone."""
+        figures = self._figures([], ["tier_id"], user=self.manager)
+        Tier = self.env["crm.loyalty.tier"]
+        self.assertEqual(figures[(self.gold,)][:3], (200.0, 100.0, 200.0))
+        # Carla: 100 - 30 + 50 - 20 - 50 (reversal) = 50 points, worth 25; issued 100 + 50 - 50
+        self.assertEqual(figures[(Tier,)][:3], (50.0, 25.0, 100.0))
+        self.assertEqual(self.card.points, 50.0, "the report agrees with the card")
+
+    def test_empty_period(self):
+        self.assertEqual(
+            self._figures(
+                [("date", ">=", datetime(2025, 3, 1)), ("date", "<", datetime(2025, 4, 1))], []
+            ),
+            {(): (0.0, 0.0, 0.0, 0.0, 0.0, False, 0)},
+        )
+
+    def test_salesperson_sees_own_and_unassigned_members(self):
+        figures = self._figures([], [], user=self.rep)
+        self.assertEqual(figures[()][:2], (50.0, 25.0))
+
+    def test_goal_metrics(self):
+        jan = (date(2025, 1, 1), date(2025, 1, 31))
+        self.assertEqual(company_goal(self.env, "redemption_rate", *jan).current_value, 10.0)
+        self.assertEqual(company_goal(self.env, "active_members", *jan).current_value, 2)
+        # held at the end of February: 270 + 30 points (the reversal came later), at 0.5
+        liability = company_goal(self.env, "points_liability", date(2025, 2, 1), date(2025, 2, 28))
+        self.assertEqual(liability.current_value, 150.0)
+        march = company_goal(self.env, "redemption_rate", date(2025, 3, 1), date(2025, 3, 31))
+        self.assertEqual(march.current_value, 0.0, "nothing issued: no division by zero")

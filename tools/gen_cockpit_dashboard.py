@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Write the CRM Strategy cockpit spreadsheets of crm_strategy_spreadsheet_dashboard.
+
+Usage: python3 tools/gen_cockpit_dashboard.py
+
+The dashboards are spreadsheets shipped as data, like Odoo's own (spreadsheet_dashboard_sale):
+one section per step of the strategy, each a title that opens the screen behind it and a
+dynamic pivot (=PIVOT) on one of crm_strategy's models, so every figure opens the records
+behind it and the record rules of the user who opens the dashboard apply. The managers'
+dashboard adds acquisition cost (company figures, strategy managers only).
+"""
+
+import json
+from pathlib import Path
+
+FILES = Path(__file__).resolve().parent.parent / "crm_strategy_spreadsheet_dashboard/data/files"
+
+# title, model, row group-bys, column group-bys, measures, domain, views of the title link,
+# managers only
+SECTIONS = [
+    (
+        "Goals by Status",
+        "crm.smart.goal",
+        ["status"],
+        [],
+        ["__count", "progress"],
+        [],
+        ["kanban", "list", "pivot"],
+        False,
+    ),
+    (
+        "Buyer Personas: Pipeline",
+        "crm.lead",
+        ["persona_id"],
+        [],
+        ["__count", "expected_revenue"],
+        [["type", "=", "opportunity"]],
+        ["list", "pivot", "kanban"],
+        False,
+    ),
+    (
+        "Funnel Conversion by Stage",
+        "crm.lifecycle.funnel.report",
+        ["stage"],
+        [],
+        ["__count", "conversion"],
+        [["disqualified", "=", False]],
+        ["pivot", "graph"],
+        False,
+    ),
+    (
+        "RFM Segments and Lifetime Value",
+        "crm.customer.value",
+        ["segment_id"],
+        [],
+        ["__count", "monetary_total", "clv_total"],
+        [],
+        ["list", "pivot", "graph"],
+        False,
+    ),
+    (
+        "Acquisition Cost (CAC) and CLV:CAC by Source",
+        "crm.acquisition.report",
+        ["source_id"],
+        [],
+        ["spend", "new_customers", "cac", "clv_cac_ratio"],
+        [],
+        ["pivot", "graph", "list"],
+        True,
+    ),
+    (
+        "Retention Cohorts: Still Buying (%)",
+        "crm.retention.cohort.report",
+        ["cohort_date:month"],
+        ["month_number"],
+        ["still_buying"],
+        [["month_number", "<=", 6]],
+        ["pivot", "graph", "list"],
+        False,
+    ),
+    (
+        "Retention and Churn by Month",
+        "crm.retention.report",
+        ["date:month"],
+        [],
+        ["__count", "retention_rate", "churn_rate"],
+        [],
+        ["pivot", "graph", "list"],
+        False,
+    ),
+    (
+        "Loyalty Economics by Tier",
+        "crm.loyalty.economics.report",
+        ["tier_id"],
+        [],
+        [
+            "points",
+            "liability",
+            "points_issued",
+            "points_redeemed",
+            "points_expired",
+            "redemption_rate",
+            "active_members",
+        ],
+        [],
+        ["pivot", "list", "graph"],
+        False,
+    ),
+]
+# rows reserved for each section's pivot (its rows, the header and the total)
+SECTION_ROWS = {"crm.retention.cohort.report": 16}
+DEFAULT_ROWS = 12
+
+
+def _group(spec):
+    name, __, granularity = spec.partition(":")
+    return {"fieldName": name, **({"granularity": granularity} if granularity else {})}
+
+
+def _link(title, model, domain, views, rows, cols, measures):
+    action = {
+        "domain": domain,
+        "context": {
+            "group_by": rows,
+            "pivot_row_groupby": rows,
+            "pivot_column_groupby": cols,
+            "pivot_measures": measures,
+        },
+        "modelName": model,
+        "views": [[False, view] for view in views] + [[False, "search"]],
+    }
+    target = json.dumps(
+        {"viewType": views[0], "action": action, "threshold": 0, "name": title},
+        separators=(",", ":"),
+    )
+    return f"[{title}](odoo://view/{target})"
+
+
+def build(managers):
+    cells, styles, pivots, formats = {}, {}, {}, {}
+    conditional = []
+    cells["A1"] = {"content": '=_t("CRM Strategy")'}
+    styles["A1"] = 1
+    row = 3
+    pivot_id = 0
+    for title, model, rows, cols, measures, domain, views, managers_only in SECTIONS:
+        if managers_only and not managers:
+            continue
+        pivot_id += 1
+        key = str(pivot_id)
+        pivots[key] = {
+            "type": "ODOO",
+            "id": key,
+            "formulaId": key,
+            "name": title,
+            "model": model,
+            "domain": domain,
+            "context": {},
+            "measures": [{"id": m, "fieldName": m} for m in measures],
+            "rows": [_group(r) for r in rows],
+            "columns": [_group(c) for c in cols],
+            "fieldMatching": {},
+        }
+        cells[f"A{row}"] = {"content": _link(title, model, domain, views, rows, cols, measures)}
+        styles[f"A{row}"] = 2
+        cells[f"A{row + 1}"] = {"content": f"=PIVOT({key})"}
+        height = SECTION_ROWS.get(model, DEFAULT_ROWS)
+        if model == "crm.retention.cohort.report":
+            # heat map: white to green over the shares still buying
+            conditional.append(
+                {
+                    "id": f"cohort-heatmap-{key}",
+                    "ranges": [f"B{row + 3}:H{row + height}"],
+                    "rule": {
+                        "type": "ColorScaleRule",
+                        "minimum": {"type": "value", "color": 16777215},
+                        "maximum": {"type": "value", "color": 6211217},
+                    },
+                }
+            )
+        row += height + 2
+    sheet = {
+        "id": "sheet1",
+        "name": "Dashboard",
+        "colNumber": 10,
+        "rowNumber": row + 2,
+        "rows": {},
+        "cols": {"0": {"size": 260}, **{str(i): {"size": 110} for i in range(1, 10)}},
+        "merges": [],
+        "cells": cells,
+        "styles": styles,
+        "formats": formats,
+        "borders": {},
+        "conditionalFormats": conditional,
+        "figures": [],
+        "tables": [],
+        "areGridLinesVisible": False,
+        "isVisible": True,
+        "headerGroups": {"ROW": [], "COL": []},
+        "dataValidationRules": [],
+        "comments": {},
+    }
+    return {
+        "version": 21,
+        "sheets": [sheet],
+        "styles": {
+            "1": {"textColor": "#01666b", "bold": True, "fontSize": 16},
+            "2": {"textColor": "#01666b", "bold": True, "fontSize": 12},
+        },
+        "formats": {},
+        "borders": {},
+        "revisionId": "START_REVISION",
+        "uniqueFigureIds": True,
+        "settings": {
+            "locale": {
+                "name": "English (US)",
+                "code": "en_US",
+                "thousandsSeparator": ",",
+                "decimalSeparator": ".",
+                "dateFormat": "mm/dd/yyyy",
+                "timeFormat": "hh:mm:ss",
+                "formulaArgSeparator": ",",
+                "weekStart": 7,
+            }
+        },
+        "pivots": pivots,
+        "pivotNextId": pivot_id + 1,
+        "customTableStyles": {},
+        "odooVersion": 12,
+        "globalFilters": [],
+        "lists": {},
+        "listNextId": 1,
+        "chartOdooMenusReferences": {},
+    }
+
+
+def main():
+    FILES.mkdir(parents=True, exist_ok=True)
+    for name, managers in (("crm_strategy_dashboard", True), ("crm_strategy_my_dashboard", False)):
+        path = FILES / f"{name}.json"
+        path.write_text(json.dumps(build(managers), indent=1, ensure_ascii=False) + "\n")
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
