@@ -65,6 +65,15 @@ def _is_url(value):
     return True
 
 
+def storable_url(value):
+    """`value` cut to what an event's url may hold, or None when no event could store it
+    (bridges sending URLs they did not choose: website tracks, mailing links)."""
+    url = (value or "").strip()[: TEXT_LIMITS["url"]] if isinstance(value, str) else ""
+    if not url or UNSTORABLE.search(url) or CONTROL_CHARACTERS.search(url) or not _is_url(url):
+        return None
+    return url
+
+
 def _quote(value, limit=60):
     """A short, printable rendering of a value a sender gave, for error messages."""
     text = repr(value)
