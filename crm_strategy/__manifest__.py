@@ -39,6 +39,7 @@
         "views/crm_lead_scoring_views.xml",
         "views/res_partner_views.xml",
         "views/res_partner_scoring_views.xml",
+        "views/res_partner_consent_views.xml",
         "views/crm_lifecycle_funnel_report_views.xml",
         "views/crm_rfm_segment_views.xml",
         "views/crm_customer_value_views.xml",

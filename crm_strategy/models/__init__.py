@@ -10,6 +10,7 @@ from . import crm_engagement_event
 from . import crm_lead_score_history
 from . import res_partner
 from . import res_partner_scoring
+from . import res_partner_consent
 from . import crm_lead
 from . import crm_lead_scoring
 from . import res_company

@@ -8,6 +8,7 @@ Invariants:
 - A trace of a lead or contact becomes an event of that lead or contact, if it still exists; a
   trace of another model (mailing list contacts...) an event of its e-mail address, matched to
   the address's lead by crm_strategy.
+- Nothing is converted for a contact who withdrew consent to profiling, or for its leads.
 - Only facts of the last LOOKBACK_DAYS days are looked at: each run reads a bounded window.
 - Events go through crm_strategy's ingestion (`crm.engagement.event._ingest`): its validation,
   lead matching and rescoring, nothing of our own.
@@ -55,7 +56,10 @@ class MailingTrace(models.Model):
              LEFT JOIN res_users u ON u.id = m.user_id
              LEFT JOIN crm_lead l ON t.model = 'crm.lead' AND l.id = t.res_id
              LEFT JOIN res_partner p ON t.model = 'res.partner' AND p.id = t.res_id
+             LEFT JOIN res_partner lp ON lp.id = l.partner_id
                  WHERE t.write_date >= %(since)s
+                   AND lp.crm_profiling_withdrawn IS NOT TRUE
+                   AND p.crm_profiling_withdrawn IS NOT TRUE
                    AND (l.id IS NOT NULL OR p.id IS NOT NULL
                         OR (t.model NOT IN ('crm.lead', 'res.partner')
                             AND t.email IS NOT NULL AND length(t.email) <= %(email_max)s))
@@ -86,6 +90,8 @@ class MailingTrace(models.Model):
                   FROM mail_blacklist b
                   JOIN crm_lead l ON l.email_normalized = b.email AND l.active
                  WHERE b.active AND b.write_date >= %(since)s
+                   AND NOT EXISTS (SELECT 1 FROM res_partner lp
+                                    WHERE lp.id = l.partner_id AND lp.crm_profiling_withdrawn)
              UNION ALL
                 SELECT 'mailing.subscription:' || s.id || ':' || l.id, 'unsubscribe',
                        s.opt_out_datetime, COALESCE(l.company_id, %(company)s), l.id,
@@ -94,6 +100,8 @@ class MailingTrace(models.Model):
                   JOIN mailing_contact mc ON mc.id = s.contact_id
                   JOIN crm_lead l ON l.email_normalized = mc.email_normalized AND l.active
                  WHERE s.opt_out AND s.opt_out_datetime >= %(since)s
+                   AND NOT EXISTS (SELECT 1 FROM res_partner lp
+                                    WHERE lp.id = l.partner_id AND lp.crm_profiling_withdrawn)
             )
             SELECT f.key, f.event_type, f.ts, f.company_id, f.lead_id, f.partner_id, f.email,
                    f.url, f.mass_mailing_id, f.trace_id

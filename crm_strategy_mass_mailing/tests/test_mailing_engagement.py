@@ -133,3 +133,16 @@ class TestMailingEngagement(MassMailCommon):
         self._convert()
         self.assertEqual(lead.engagement_event_ids.mapped("event_type"), ["email_open"])
         self.assertEqual(lead.score, 2)
+
+    @mute_logger("odoo.addons.mass_mailing.models.mailing", "odoo.addons.mail.models.mail_mail")
+    def test_withdrawn_consent_is_not_scored(self):
+        ann = self.leads[0]
+        ann.partner_id = self.env["res.partner"].create(
+            {"name": "Ann", "email": "ann@example.com", "crm_profiling_withdrawn": True}
+        )
+        self._send()
+        self.gateway_mail_trace_open(self.mailing, ann)
+        self.gateway_mail_trace_click(self.mailing, ann, "See prices")
+        self._convert()
+        self.assertFalse(ann.engagement_event_ids)
+        self.assertEqual(ann.score, 0)

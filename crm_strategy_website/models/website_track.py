@@ -4,7 +4,8 @@ Invariants:
 - A page view (`website.track` row) becomes at most one engagement event per company: its
   idempotency key is ``website.track:<track id>``, unique per company in crm_strategy.
 - Only views of visitors Odoo links to a lead (website_crm) or a contact (a logged-in visitor)
-  are converted; the lead and contact must be of the website's company (or shared).
+  are converted; the lead and contact must be of the website's company (or shared), and not of
+  a contact who withdrew consent to profiling.
 - Events go through crm_strategy's ingestion (`crm.engagement.event._ingest`): its validation,
   lead matching and rescoring, nothing of our own.
 """
@@ -49,6 +50,9 @@ class WebsiteTrack(models.Model):
                          WHERE r.website_visitor_id = v.id
                            AND l.active
                            AND (l.company_id IS NULL OR l.company_id = w.company_id)
+                           AND NOT EXISTS (SELECT 1 FROM res_partner lp
+                                            WHERE lp.id = l.partner_id
+                                              AND lp.crm_profiling_withdrawn)
                       ORDER BY l.id DESC LIMIT 1) AS lead_id,
                        p.id AS partner_id
                   FROM website_visitor v
@@ -56,6 +60,7 @@ class WebsiteTrack(models.Model):
              LEFT JOIN res_partner p
                     ON p.id = v.partner_id
                    AND (p.company_id IS NULL OR p.company_id = w.company_id)
+                   AND p.crm_profiling_withdrawn IS NOT TRUE
                  WHERE v.partner_id IS NOT NULL
                     OR EXISTS (SELECT 1 FROM crm_lead_website_visitor_rel r
                                 WHERE r.website_visitor_id = v.id)

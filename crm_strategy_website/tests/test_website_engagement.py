@@ -133,3 +133,11 @@ class TestWebsiteEngagement(HttpCase):
         self._convert()
         Event = self.env["crm.engagement.event"]
         self.assertFalse(Event.search_count([("idempotency_key", "in", keys)]))
+
+    def test_withdrawn_consent_views_are_not_converted(self):
+        self.portal.partner_id.crm_profiling_withdrawn = True
+        self.authenticate("crm_portal", "crm_portal")
+        self._visit("/pricing")
+        self._convert()
+        self.assertFalse(self.portal_lead.engagement_event_ids)
+        self.assertEqual(self.portal_lead.score, 0)
