@@ -11,5 +11,6 @@
     "auto_install": True,
     "data": [
         "data/crm_strategy_mass_mailing_cron.xml",
+        "views/crm_mailing_audience_views.xml",
     ],
 }
