@@ -42,6 +42,7 @@
         "views/res_partner_consent_views.xml",
         "views/crm_lifecycle_funnel_report_views.xml",
         "views/crm_rfm_segment_views.xml",
+        "views/crm_rfm_segment_offer_views.xml",
         "views/crm_customer_value_views.xml",
         "views/crm_clv_fit_views.xml",
         "views/res_partner_customer_value_views.xml",
