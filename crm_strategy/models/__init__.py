@@ -10,11 +10,13 @@ from . import crm_engagement_event
 from . import crm_lead_score_history
 from . import res_partner
 from . import res_partner_scoring
+from . import res_partner_consent
 from . import crm_lead
 from . import crm_lead_scoring
 from . import res_company
 from . import res_config_settings
 from . import crm_rfm_segment
+from . import crm_rfm_segment_offer
 from . import crm_customer_value
 from . import crm_customer_segment_history
 from . import crm_clv_fit
@@ -24,6 +26,7 @@ from . import crm_loyalty_tier_history
 from . import crm_loyalty_ledger
 from . import loyalty_program
 from . import loyalty_card
+from . import loyalty_card_offer
 from . import res_partner_loyalty
 from . import sale_order
 from . import account_move

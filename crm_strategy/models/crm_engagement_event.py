@@ -65,6 +65,15 @@ def _is_url(value):
     return True
 
 
+def storable_url(value):
+    """`value` cut to what an event's url may hold, or None when no event could store it
+    (bridges sending URLs they did not choose: website tracks, mailing links)."""
+    url = (value or "").strip()[: TEXT_LIMITS["url"]] if isinstance(value, str) else ""
+    if not url or UNSTORABLE.search(url) or CONTROL_CHARACTERS.search(url) or not _is_url(url):
+        return None
+    return url
+
+
 def _quote(value, limit=60):
     """A short, printable rendering of a value a sender gave, for error messages."""
     text = repr(value)
@@ -122,6 +131,10 @@ class CrmEngagementEvent(models.Model):
                 vals["email"] = email_normalize(vals["email"]) or vals["email"]
         events = super().create(vals_list)
         events._match_leads()
+        if events._withdrawn() and not cursor_flag_raised(self.env, DEFER_SCORING):
+            raise ValidationError(
+                self.env._("This contact withdrew consent to profiling: no event is stored.")
+            )
         if not cursor_flag_raised(self.env, DEFER_SCORING):
             self.env["crm.lead"].sudo()._score_leads(list(set(events.lead_id.ids)))
         return events
@@ -133,6 +146,23 @@ class CrmEngagementEvent(models.Model):
         context: nobody can skip the rescoring of the events they create."""
         with cursor_flag(self.env, DEFER_SCORING):
             yield
+
+    def _withdrawn(self):
+        """The events of contacts (or of leads of contacts) who withdrew consent to profiling."""
+        partner_ids = set(self.partner_id.ids) | set(self.lead_id.sudo().partner_id.ids)
+        emails = {email for email in self.mapped("email") if email}
+        withdrawn, withdrawn_emails = self.env["res.partner"]._crm_withdrawn_partners(
+            partner_ids, emails
+        )
+        if not withdrawn and not withdrawn_emails:
+            return self.browse()
+        return self.filtered(
+            lambda e: (
+                e.partner_id.id in withdrawn
+                or e.lead_id.sudo().partner_id.id in withdrawn
+                or e.email in withdrawn_emails
+            )
+        )
 
     # -------------------------------------------------------------- matching
 
@@ -192,6 +222,10 @@ class CrmEngagementEvent(models.Model):
         with self.env.cr.savepoint():
             with self._scoring_deferred():
                 records = self.with_company(company).create(vals_list)
+            # accepted (the sender cannot know) but not kept: consent to profiling withdrawn
+            withdrawn = records._withdrawn()
+            withdrawn.unlink()
+            records -= withdrawn
         lead_ids = list(set(records.lead_id.ids))
         try:
             with self.env.cr.savepoint():
@@ -200,7 +234,7 @@ class CrmEngagementEvent(models.Model):
             # another request is rescoring some of these leads: keep the events (inserts do
             # not conflict) and rescore in a fresh transaction once this one is committed
             self._rescore_after_commit(lead_ids)
-        return {"accepted": len(records), "ids": records.ids}
+        return {"accepted": len(records), "ids": records.ids, "ignored": len(withdrawn)}
 
     def _rescore_after_commit(self, lead_ids):
         registry = self.env.registry

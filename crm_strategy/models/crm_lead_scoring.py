@@ -292,9 +292,19 @@ class CrmLead(models.Model):
         for model in models_.filtered("team_id"):  # in list order: the first one wins
             shared_team_model.setdefault(model.team_id.id, model)
         shared_model = self.env["crm.scoring.model"]._shared_model()
-        self.flush_model(["company_id", "team_id"])
+        self.flush_model(["company_id", "team_id", "partner_id"])
+        self.env["res.partner"].flush_model(["crm_profiling_withdrawn"])
+        # leads of a contact who withdrew consent to profiling are not scored
         rows = self.env.execute_query(
-            SQL("SELECT id, company_id, team_id FROM crm_lead WHERE id = ANY(%s)", list(lead_ids))
+            SQL(
+                """
+                SELECT l.id, l.company_id, l.team_id
+                  FROM crm_lead l
+             LEFT JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.id = ANY(%s) AND p.crm_profiling_withdrawn IS NOT TRUE
+                """,
+                list(lead_ids),
+            )
         )
         result = defaultdict(list)
         for lead_id, company_id, team_id in rows:

@@ -466,8 +466,18 @@ class CrmPersona(models.Model):
 
     @api.model
     def _assignable_domain(self, model_name):
-        """Records that may receive a persona: none yet, and none cleared by hand."""
-        return [("persona_id", "=", False), ("persona_manual", "=", False)]
+        """Records that may receive a persona: none yet, none cleared by hand, and not of a
+        contact who withdrew consent to profiling."""
+        domain = [("persona_id", "=", False), ("persona_manual", "=", False)]
+        if model_name == "res.partner":
+            domain.append(("crm_profiling_withdrawn", "=", False))
+        elif "partner_id" in self.env[model_name]._fields:
+            domain += [
+                "|",
+                ("partner_id", "=", False),
+                ("partner_id.crm_profiling_withdrawn", "=", False),
+            ]
+        return domain
 
     def _assign(self, model_name, base_domain=()):
         """Give each assignable record its best-fitting persona among self.

@@ -17,9 +17,31 @@ class ResPartner(models.Model):
         compute="_compute_crm_loyalty", string="Loyalty Points", compute_sudo=True
     )
     crm_loyalty_tier_id = fields.Many2one(
-        "crm.loyalty.tier", compute="_compute_crm_loyalty", string="Loyalty Tier", compute_sudo=True
+        "crm.loyalty.tier",
+        compute="_compute_crm_loyalty",
+        search="_search_crm_loyalty_tier_id",
+        string="Loyalty Tier",
+        compute_sudo=True,
     )
     crm_loyalty_entry_count = fields.Integer(compute="_compute_crm_loyalty", compute_sudo=True)
+
+    def _search_crm_loyalty_tier_id(self, operator, value):
+        """Contacts holding a loyalty card of that tier (mailing audiences, filters)."""
+        if operator in ("=", "in") and not value:
+            return [
+                ("id", "not in", self._crm_loyalty_card_partners([("crm_tier_id", "!=", False)]))
+            ]
+        return [("id", "in", self._crm_loyalty_card_partners([("crm_tier_id", operator, value)]))]
+
+    def _crm_loyalty_card_partners(self, domain):
+        cards = (
+            self.env["loyalty.card"]
+            .sudo()
+            ._search(
+                [("program_id.program_type", "=", "loyalty"), ("partner_id", "!=", False), *domain]
+            )
+        )
+        return cards.subselect("partner_id")
 
     def _compute_crm_loyalty(self):
         partners = self.filtered("id")

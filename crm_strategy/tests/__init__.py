@@ -29,3 +29,5 @@ from . import test_crm_strategy_rtl_tour
 from . import test_crm_acquisition
 from . import test_crm_retention
 from . import test_crm_loyalty_economics
+from . import test_crm_profiling_consent
+from . import test_crm_rfm_segment_offer

@@ -1,0 +1,2 @@
+from . import test_mailing_engagement
+from . import test_mailing_audience
