@@ -40,6 +40,7 @@
         "views/res_partner_views.xml",
         "views/res_partner_scoring_views.xml",
         "views/crm_lifecycle_funnel_report_views.xml",
+        "views/crm_lost_deal_report_views.xml",
         "views/crm_rfm_segment_views.xml",
         "views/crm_customer_value_views.xml",
         "views/crm_clv_fit_views.xml",

@@ -1,2 +1,3 @@
 from . import crm_lifecycle_funnel_report
 from . import crm_loyalty_statement
+from . import crm_lost_deal_report
