@@ -41,7 +41,7 @@ class CrmLostDealReport(models.Model):
     date_closed = fields.Datetime("Closed On", readonly=True)
     create_date = fields.Datetime("Created On", readonly=True)
     is_lost = fields.Boolean("Lost", readonly=True)
-    lost_reason_id = fields.Many2one("crm.lost.reason", "Lost Reason", readonly=True)
+    lost_reason_id = fields.Many2one("crm.lost.reason", readonly=True)
     stage_id = fields.Many2one(
         "crm.stage", "Stage Reached", readonly=True, help="The stage the deal was in when closed."
     )
@@ -58,8 +58,8 @@ class CrmLostDealReport(models.Model):
     team_id = fields.Many2one("crm.team", "Sales Team", readonly=True)
     user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    expected_revenue = fields.Float("Expected Revenue", readonly=True)
-    lost_revenue = fields.Float("Lost Revenue", readonly=True)
+    expected_revenue = fields.Float(readonly=True)
+    lost_revenue = fields.Float(readonly=True)
     loss_rate = fields.Float(
         "Loss Rate (%)",
         readonly=True,
