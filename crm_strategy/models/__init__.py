@@ -2,6 +2,7 @@ from . import crm_buying_archetype
 from . import crm_persona_channel
 from . import crm_persona
 from . import crm_persona_mixin
+from . import crm_buying_archetype_mixin
 from . import crm_scoring_rule
 from . import crm_scoring_model
 from . import crm_scoring_threshold

@@ -25,3 +25,4 @@ from . import test_views_open
 from . import test_crm_strategy_replica
 from . import test_demo_generator
 from . import test_crm_lost_deal_report
+from . import test_crm_buying_archetype
