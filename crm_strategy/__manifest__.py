@@ -39,6 +39,7 @@
         "views/crm_lead_scoring_views.xml",
         "views/res_partner_views.xml",
         "views/crm_buying_archetype_views.xml",
+        "views/crm_partner_duplicate_views.xml",
         "views/res_partner_scoring_views.xml",
         "views/crm_lifecycle_funnel_report_views.xml",
         "views/crm_lost_deal_report_views.xml",

@@ -35,3 +35,4 @@ from . import crm_smart_goal
 from . import crm_smart_goal_checkin
 from . import crm_smart_goal_template
 from . import crm_strategy_demo
+from . import crm_partner_duplicate

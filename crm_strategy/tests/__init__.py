@@ -26,3 +26,4 @@ from . import test_crm_strategy_replica
 from . import test_demo_generator
 from . import test_crm_lost_deal_report
 from . import test_crm_buying_archetype
+from . import test_crm_partner_duplicate

@@ -220,6 +220,21 @@ class TestCrmSatisfaction(TransactionCase):
         self.assertIn(response, visible)
         self.assertNotIn(other, visible)
 
+    def test_merged_customers_keep_both_answers_and_the_latest_class(self):
+        twin = self.env["res.partner"].create({"name": "Delia C.", "email": "delia2@example.com"})
+        older = self._invite()
+        self._answer(older, 2)
+        newer = self._invite(twin)
+        self._answer(newer, 10)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.customer | twin).ids, self.customer
+        )
+        self.assertEqual(self.customer.satisfaction_response_ids, older | newer)
+        self.assertEqual((older | newer).filtered("is_last"), newer)
+        self.assertEqual(self.customer.satisfaction_nps_class, "promoter")
+        promoters = self.env["res.partner"].search([("satisfaction_nps_class", "=", "promoter")])
+        self.assertIn(self.customer, promoters)
+
     # ------------------------------------------------------------ metrics
 
     def test_goal_metrics_nps_and_response_rate(self):
