@@ -135,9 +135,9 @@ class CrmPartnerDuplicate(models.Model):
     def action_restore(self):
         self.write({"state": "new"})
 
-    @api.model
     def action_refresh(self):
-        found, trigram = self._refresh()
+        """The list's header button (called on the selected pairs, whichever they are)."""
+        found, trigram = self.browse()._refresh()
         if trigram:
             message = self.env._("%(count)s possible duplicate pairs found.", count=found)
             kind = "success"
