@@ -36,3 +36,5 @@ from . import crm_smart_goal_checkin
 from . import crm_smart_goal_template
 from . import crm_strategy_demo
 from . import crm_partner_duplicate
+from . import crm_customer_category_share
+from . import res_partner_category_share
