@@ -6,7 +6,7 @@ STRATEGY_USER = "crm_strategy.group_crm_strategy_user"
 class ResPartner(models.Model):
     """The customer's spend by product category in the current company."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     category_share_ids = fields.One2many(
         "crm.customer.category.share", "partner_id", "Spend by category", groups=STRATEGY_USER
