@@ -10,5 +10,6 @@ def uninstall_hook(env):
     env.cr.execute(
         """DROP FUNCTION IF EXISTS crm_loyalty_ledger_guard() CASCADE;
            DROP FUNCTION IF EXISTS crm_loyalty_ledger_chain() CASCADE;
-           DROP FUNCTION IF EXISTS crm_loyalty_ledger_hash(text, crm_loyalty_ledger) CASCADE"""
+           DROP FUNCTION IF EXISTS crm_loyalty_ledger_hash(text, crm_loyalty_ledger) CASCADE;
+           DROP INDEX IF EXISTS res_partner_crm_duplicate_name_trgm_idx"""
     )

@@ -2,6 +2,7 @@ from . import crm_buying_archetype
 from . import crm_persona_channel
 from . import crm_persona
 from . import crm_persona_mixin
+from . import crm_buying_archetype_mixin
 from . import crm_scoring_rule
 from . import crm_scoring_model
 from . import crm_scoring_threshold
@@ -39,3 +40,6 @@ from . import crm_smart_goal_template
 from . import crm_strategy_demo
 from . import crm_marketing_spend
 from . import crm_goal_metric_kpi
+from . import crm_partner_duplicate
+from . import crm_customer_category_share
+from . import res_partner_category_share

@@ -214,6 +214,7 @@ class CrmCustomerValue(models.Model):
         fit, predictions = self._predict(company, as_of, customers)
         self._write_history(company, as_of)
         self._upsert(company, as_of, predictions)
+        self.env["crm.customer.category.share"]._refresh_company(company, as_of)
         cr.execute("DROP TABLE crm_value_scratch")
         self.invalidate_model()
         self.env["crm.customer.segment.history"].invalidate_model()

@@ -11,6 +11,7 @@ METRIC_KINDS = [
     ("opportunities_won", "Opportunities won"),
     ("revenue_won", "Revenue won"),
     ("win_rate", "Win rate (%)"),
+    ("loss_rate", "Loss rate (%)"),
     ("new_customers", "New customers"),
     ("activities_done", "Activities completed"),
     ("average_deal_size", "Average deal size"),
@@ -187,6 +188,7 @@ class CrmGoalMetric(models.Model):
             "opportunities_won": "crm.lead",
             "revenue_won": "crm.lead",
             "win_rate": "crm.lead",
+            "loss_rate": "crm.lead",
             "average_deal_size": "crm.lead",
             "average_sales_cycle": "crm.lead",
             "new_customers": "sale.order",
@@ -199,7 +201,12 @@ class CrmGoalMetric(models.Model):
         self.ensure_one()
         if self.kind == "custom":
             return self.aggregate in CUMULATIVE_AGGREGATES
-        return self.kind not in ("win_rate", "average_deal_size", "average_sales_cycle")
+        return self.kind not in (
+            "win_rate",
+            "loss_rate",
+            "average_deal_size",
+            "average_sales_cycle",
+        )
 
     def _source_domain(self):
         """The ORM domain of the records this metric measures (before the goal's filter)."""
@@ -209,7 +216,7 @@ class CrmGoalMetric(models.Model):
             return [("type", "=", "opportunity")]
         if kind in ("opportunities_won", "revenue_won", "average_deal_size", "average_sales_cycle"):
             return list(WON)
-        if kind == "win_rate":
+        if kind in ("win_rate", "loss_rate"):
             return ["|", "&", *WON, "&", *LOST]
         if kind in ("new_customers", "customers_retained"):
             return [("state", "=", "sale")]
@@ -281,6 +288,10 @@ class CrmGoalMetric(models.Model):
             elif kind == "win_rate":
                 src.update(
                     value=SQL("100.0 * COUNT(*) FILTER (WHERE %s) / COUNT(*)", col("active")),
+                )
+            elif kind == "loss_rate":
+                src.update(
+                    value=SQL("100.0 * COUNT(*) FILTER (WHERE NOT %s) / COUNT(*)", col("active")),
                 )
         elif kind in ("new_customers", "customers_retained"):
             partner = query.join(alias, "partner_id", "res_partner", "id", "partner")

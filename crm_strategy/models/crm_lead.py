@@ -6,7 +6,9 @@ class CrmLead(models.Model):
     _inherit = ["crm.lead", "crm.persona.mixin"]
 
     persona_id = fields.Many2one(compute="_compute_persona_id", store=True, readonly=False)
-    persona_archetype_id = fields.Many2one(related="persona_id.archetype_id")
+    persona_archetype_id = fields.Many2one(
+        related="persona_id.archetype_id", string="Persona's Buying Behaviour"
+    )
     persona_playbook = fields.Html("Persona Playbook", related="persona_id.playbook")
     persona_archetype_playbook = fields.Html(
         "Buying Behaviour Playbook", related="persona_id.archetype_id.playbook"
@@ -21,6 +23,24 @@ class CrmLead(models.Model):
             persona = lead._partner_persona(lead.partner_id)
             if persona:
                 lead.persona_id = persona
+
+    @api.depends(
+        "persona_id.archetype_id",
+        "partner_id.buying_archetype_id",
+        "partner_id.commercial_partner_id.buying_archetype_id",
+    )
+    def _compute_buying_archetype_id(self):
+        return super()._compute_buying_archetype_id()
+
+    def _default_buying_archetype(self):
+        """The customer's buying behaviour, else the lead's persona's."""
+        self.ensure_one()
+        partner = self.partner_id
+        return (
+            partner.buying_archetype_id
+            or partner.commercial_partner_id.buying_archetype_id
+            or super()._default_buying_archetype()
+        )
 
     @api.model
     def _partner_persona(self, partner):

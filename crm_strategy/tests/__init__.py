@@ -31,3 +31,8 @@ from . import test_crm_retention
 from . import test_crm_loyalty_economics
 from . import test_crm_profiling_consent
 from . import test_crm_rfm_segment_offer
+from . import test_crm_lost_deal_report
+from . import test_crm_buying_archetype
+from . import test_crm_partner_duplicate
+from . import test_crm_partner_duplicate_tour
+from . import test_crm_customer_category_share

@@ -1,0 +1,2 @@
+from . import test_crm_satisfaction
+from . import test_crm_satisfaction_tour
