@@ -28,6 +28,9 @@ ORDER_BATCH = 500
 # days since the last order for each recency level (5 = most recent); orders span two years
 RECENCY_DAYS = {5: (0, 20), 4: (25, 75), 3: (90, 190), 2: (210, 380), 1: (400, 700)}
 HISTORY_DAYS = 730
+# the nightly refresh as it ran a quarter ago, then today: the customers' segment history shows
+# who moved (a customer's first segment is no history row, only the moves are)
+EARLIER_REFRESH = relativedelta(months=3)
 # purchase days per frequency level (5 = most frequent)
 ORDER_COUNTS = {1: (1, 1), 2: (2, 2), 3: (3, 4), 4: (5, 7), 5: (8, 13)}
 FIRST_NAMES = [
@@ -76,7 +79,9 @@ class CrmStrategyDemo(models.AbstractModel):
         partners = self._demo_customers(rng, customers)
         with_persona = self._demo_personas(partners, today)
         orders = self._demo_orders(rng, partners, today)
-        fit = self.env["crm.customer.value"].sudo()._refresh(company, today)
+        CustomerValue = self.env["crm.customer.value"].sudo()
+        CustomerValue._refresh(company, today - EARLIER_REFRESH)
+        fit = CustomerValue._refresh(company, today)
         entries = self._demo_loyalty(rng, partners, orders, today)
         lead_records, events = self._demo_leads(rng, partners, leads, today)
         goals = self._demo_goals(today)

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 from ..services.scoring import LIFECYCLE_STAGES
@@ -115,6 +116,14 @@ class TestDemoGenerator(CrmStrategyCase):
         self.assertFalse(empty, f"segments without customers: {empty.mapped('name')}")
         self.assertEqual(sum(segments.mapped("customer_count")), CUSTOMERS)
         self.assertEqual(self.counts["valued_customers"], CUSTOMERS)
+
+    def test_segment_history_shows_who_moved(self):
+        moves = self.env["crm.customer.segment.history"].search([])
+        self.assertTrue(moves, "the demo's two refreshes leave segment moves to look at")
+        self.assertEqual(set(moves.mapped("date")), {fields.Date.context_today(self.env.user)})
+        for move in moves.filtered("to_segment_id"):
+            self.assertNotEqual(move.from_segment_id, move.to_segment_id)
+            self.assertEqual(move.to_segment_id, move.partner_id.rfm_segment_id)
 
     def test_customers_are_matched_to_personas(self):
         customers = self.env["sale.order"].search([("state", "=", "sale")]).partner_id
