@@ -39,10 +39,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SERIE = "18.0"
-# The official commit to download when neither ODOO_SRC nor ODOO_COMMIT is given. Empty means
-# the head of the 18.0 branch, whose commit is read from the archive (git archive writes it
-# into the tarball's header) and names the cache folder.
-PINNED_COMMIT = ""
+# The official commit to download when neither ODOO_SRC nor ODOO_COMMIT is given: odoo/odoo
+# 18.0 as of 2024-11-25 (the ref a public Odoo build system records for its 18.0.20241125
+# revision; it could not be fetched from the machines this was written on, which reach no
+# internet). Empty would mean the head of the 18.0 branch, whose commit is read from the
+# archive (git archive writes it into the tarball's header) and names the cache folder.
+PINNED_COMMIT = "9cd3b8559fdba83f6f88f84dc1384e4bcb33bdc1"
 ARCHIVE_URL = "https://github.com/odoo/odoo/archive/{ref}.tar.gz"
 # psycopg2 and python-ldap are built from source: their headers, as Debian names them.
 SYSTEM_PACKAGES = ("libpq-dev", "libldap2-dev", "libsasl2-dev")
