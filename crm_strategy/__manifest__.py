@@ -34,6 +34,7 @@
         "views/crm_scoring_rule_views.xml",
         "views/crm_scoring_model_views.xml",
         "views/crm_engagement_event_views.xml",
+        "views/crm_automated_email_views.xml",
         "views/crm_scoring_integration_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_lead_scoring_views.xml",

@@ -1,6 +1,7 @@
 {
     "name": "CRM Strategy - Website",
-    "summary": "Page views of known website visitors score their leads and contacts",
+    "summary": "Page views and form submissions of known website visitors score their leads "
+    "and contacts",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",

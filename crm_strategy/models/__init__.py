@@ -16,6 +16,7 @@ from . import crm_lead
 from . import crm_lead_scoring
 from . import res_company
 from . import res_config_settings
+from . import crm_automated_email
 from . import crm_rfm_segment
 from . import crm_rfm_segment_offer
 from . import crm_customer_value

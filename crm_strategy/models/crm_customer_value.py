@@ -1,5 +1,6 @@
 import io
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 import numpy as np
@@ -415,7 +416,27 @@ class CrmCustomerValue(models.Model):
                 uid=self.env.uid,
             )
         )
-        self._schedule_entry_activities(company, cr.fetchall())
+        entries = cr.fetchall()
+        self._schedule_entry_activities(company, entries)
+        self._send_entry_emails(company, entries)
+
+    def _send_entry_emails(self, company, entries):
+        """E-mail the customers who moved into a segment that sends a template on entry."""
+        segments = self.env["crm.rfm.segment"].search([("mail_template_id", "!=", False)])
+        if not segments or not entries:
+            return
+        by_segment = defaultdict(list)
+        for partner, segment in entries:
+            by_segment[segment].append(partner)
+        Partner = self.env["res.partner"]
+        for segment in segments:
+            if by_segment.get(segment.id):
+                self.env["crm.automated.email"]._send_automated(
+                    segment.mail_template_id,
+                    Partner.browse(by_segment[segment.id]),
+                    company,
+                    segment,
+                )
 
     def _schedule_entry_activities(self, company, entries):
         segments = self.env["crm.rfm.segment"].search([("activity_type_id", "!=", False)])

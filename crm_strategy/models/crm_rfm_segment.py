@@ -40,6 +40,13 @@ class CrmRfmSegment(models.Model):
         "this segment from another one.",
     )
     activity_summary = fields.Char(translate=True)
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail on entry",
+        domain="[('model', '=', 'res.partner')]",
+        help="Send this e-mail to a customer who moves into this segment from another one, "
+        "within the company's cap of automated e-mails per contact.",
+    )
     customer_count = fields.Integer("Customers", compute="_compute_numbers")
     revenue = fields.Monetary(compute="_compute_numbers", currency_field="currency_id")
     average_clv = fields.Monetary(
@@ -69,6 +76,13 @@ class CrmRfmSegment(models.Model):
                 segment.id, (0, 0.0, 0.0)
             )
             segment.currency_id = self.env.company.currency_id
+
+    @api.constrains("mail_template_id")
+    def _check_mail_template_model(self):
+        if any(s.mail_template_id and s.mail_template_id.model != "res.partner" for s in self):
+            raise ValidationError(
+                self.env._("The e-mail sent on entering a segment must be a template of contacts.")
+            )
 
     @api.constrains("active", "r_min", "r_max", "f_min", "f_max")
     def _check_grid_coverage(self):

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class CrmScoringThreshold(models.Model):
@@ -34,11 +35,25 @@ class CrmScoringThreshold(models.Model):
         domain="[('res_model', 'in', (False, 'crm.lead'))]",
     )
     activity_summary = fields.Char()
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Send E-mail",
+        domain="[('model', '=', 'crm.lead')]",
+        help="Send this e-mail to the lead's contact when the lead reaches the stage, within the "
+        "company's cap of automated e-mails per contact.",
+    )
     convert_to_opportunity = fields.Boolean(help="Turn the lead into an opportunity.")
 
     _sql_constraints = [
         ("stage_unique", "UNIQUE(model_id, stage)", "A stage has only one threshold per model."),
     ]
+
+    @api.constrains("mail_template_id")
+    def _check_mail_template_model(self):
+        if any(t.mail_template_id and t.mail_template_id.model != "crm.lead" for t in self):
+            raise ValidationError(
+                self.env._("The e-mail sent on reaching a stage must be a template of leads.")
+            )
 
     def _apply(self, leads):
         """Run the actions of crossing this threshold on `leads` (already in the stage)."""
@@ -60,4 +75,10 @@ class CrmScoringThreshold(models.Model):
                     activity_type_id=self.activity_type_id.id,
                     summary=self.activity_summary or False,
                     user_id=lead.user_id.id or self.env.uid,
+                )
+        if self.mail_template_id:
+            Automated = self.env["crm.automated.email"]
+            for company, group in leads.grouped("company_id").items():
+                Automated._send_automated(
+                    self.mail_template_id, group, company or self.company_id, self
                 )

@@ -1,1 +1,2 @@
 from . import website_track
+from . import crm_lead

@@ -1,1 +1,2 @@
 from . import test_website_engagement
+from . import test_website_form
