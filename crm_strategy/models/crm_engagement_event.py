@@ -236,6 +236,29 @@ class CrmEngagementEvent(models.Model):
             self._rescore_after_commit(lead_ids)
         return {"accepted": len(records), "ids": records.ids, "ignored": len(withdrawn)}
 
+    @api.model
+    def _ingest_by_company(self, by_company, what):
+        """Ingest events collected by the app bridges ({company id: [event, ...]}), MAX_BATCH at
+        a time; returns how many were stored. A refused event is logged and left out, the
+        others of its batch are stored: the bridges read facts Odoo already checked, and one
+        fact whose cause has not gone away yet must not hold up the rest."""
+        converted = 0
+        for company_id, events in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            for start in range(0, len(events), MAX_BATCH):
+                chunk = events[start : start + MAX_BATCH]
+                try:
+                    converted += self._ingest(chunk, company)["accepted"]
+                except EventRejected as rejected:
+                    refused = {error["index"] for error in rejected.errors}
+                    _logger.warning(
+                        "%s %s not converted: %s", len(refused), what, rejected.errors[:5]
+                    )
+                    kept = [event for index, event in enumerate(chunk) if index not in refused]
+                    if kept:
+                        converted += self._ingest(kept, company)["accepted"]
+        return converted
+
     def _rescore_after_commit(self, lead_ids):
         registry = self.env.registry
 

@@ -14,19 +14,15 @@ Invariants:
   lead matching and rescoring, nothing of our own.
 """
 
-import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.crm_strategy.models.crm_engagement_event import (
     MAX_BATCH,
     TEXT_LIMITS,
-    EventRejected,
     storable_url,
 )
 from odoo.tools import SQL
-
-_logger = logging.getLogger(__name__)
 
 # rows read per pending query (one cron call); ingested MAX_BATCH at a time
 CRON_BATCH = 10 * MAX_BATCH
@@ -152,29 +148,12 @@ class MailingTrace(models.Model):
         by_company = {}
         for row in rows:
             by_company.setdefault(row[3], []).append(self._crm_engagement_event(row, subjects))
-        Event = self.env["crm.engagement.event"].sudo()
-        converted = 0
-        for company_id, events in self._crm_engagement_chunks(by_company):
-            company = self.env["res.company"].browse(company_id)
-            try:
-                converted += Event._ingest(events, company)["accepted"]
-            except EventRejected as rejected:
-                # e.g. a contact of another company than the mailing's: keep the others
-                # flowing, the refused facts wait for their cause to go away
-                refused = {error["index"] for error in rejected.errors}
-                _logger.warning(
-                    "%s mailing fact(s) not converted: %s", len(refused), rejected.errors[:5]
-                )
-                kept = [event for index, event in enumerate(events) if index not in refused]
-                if kept:
-                    converted += Event._ingest(kept, company)["accepted"]
+        converted = (
+            self.env["crm.engagement.event"]
+            .sudo()
+            ._ingest_by_company(by_company, "mailing fact(s)")
+        )
         return converted, more
-
-    @api.model
-    def _crm_engagement_chunks(self, by_company):
-        for company_id, events in by_company.items():
-            for start in range(0, len(events), MAX_BATCH):
-                yield company_id, events[start : start + MAX_BATCH]
 
     @api.model
     def _cron_crm_engagement_events(self, batch_size=CRON_BATCH):
