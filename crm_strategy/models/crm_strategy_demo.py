@@ -55,6 +55,13 @@ PERSONA_SHARE = 0.8
 TIERS = [("Bronze", 0.0, 1.0, 8), ("Silver", 500.0, 1.25, 4), ("Gold", 1500.0, 1.5, 3)]
 # leads per lifecycle stage they are created in; "lead" ones get the engagement that scoring
 # turns into MQL or SQL (the rest stay cold)
+# where the demo's customers came from (their first order's UTM source) and what each channel
+# costs a month: the acquisition cost report and CLV:CAC have figures to show
+CHANNELS = [
+    ("utm.utm_source_search_engine", 0.45, (900.0, 1400.0)),
+    ("utm.utm_source_newsletter", 0.30, (150.0, 300.0)),
+    ("utm.utm_source_facebook", 0.25, (400.0, 800.0)),
+]
 LEAD_STAGES = [
     ("subscriber", 0.10),
     ("lead", 0.50),
@@ -79,6 +86,7 @@ class CrmStrategyDemo(models.AbstractModel):
         partners = self._demo_customers(rng, customers)
         with_persona = self._demo_personas(partners, today)
         orders = self._demo_orders(rng, partners, today)
+        spend = self._demo_acquisition(orders, today)
         CustomerValue = self.env["crm.customer.value"].sudo()
         CustomerValue._refresh(company, today - EARLIER_REFRESH)
         fit = CustomerValue._refresh(company, today)
@@ -89,6 +97,7 @@ class CrmStrategyDemo(models.AbstractModel):
             "customers": len(partners),
             "customers_with_persona": with_persona,
             "orders": len(orders),
+            "marketing_spend_lines": len(spend),
             "valued_customers": fit.customer_count,
             "ledger_entries": entries,
             "leads": len(lead_records),
@@ -209,6 +218,39 @@ class CrmStrategyDemo(models.AbstractModel):
         )
         orders.invalidate_recordset(["date_order", "create_date"])
         return orders
+
+    # ------------------------------------------------------------ acquisition
+
+    def _demo_acquisition(self, orders, today):
+        """Each customer's first order gets the UTM source that brought them, and every channel
+        a month of marketing spend for the two years of history. Draws from a random generator
+        of its own, so the customers, orders and leads stay what they were."""
+        rng = random.Random(SEED + 1)
+        sources = [self.env.ref(xmlid) for xmlid, _share, _cost in CHANNELS]
+        weights = [share for _xmlid, share, _cost in CHANNELS]
+        first = {}
+        for order in orders.sorted(lambda o: (o.date_order, o.id)):
+            first.setdefault(order.partner_id, order)
+        by_source = {}
+        for order in first.values():
+            source = rng.choices(sources, weights)[0]
+            by_source[source] = by_source.get(source, orders.browse()) | order
+        for source, channel_orders in by_source.items():
+            channel_orders.with_context(**QUIET).write({"source_id": source.id})
+        month = (today - timedelta(days=HISTORY_DAYS)).replace(day=1)
+        vals_list = []
+        while month <= today:
+            for source, (_xmlid, _share, (low, high)) in zip(sources, CHANNELS, strict=True):
+                vals_list.append(
+                    {
+                        "name": f"{source.name}: monthly budget",
+                        "date": month,
+                        "source_id": source.id,
+                        "amount": round(rng.uniform(low, high), 2),
+                    }
+                )
+            month += relativedelta(months=1)
+        return self.env["crm.marketing.spend"].create(vals_list)
 
     # ------------------------------------------------------------ loyalty
 

@@ -125,6 +125,23 @@ class TestDemoGenerator(CrmStrategyCase):
             self.assertNotEqual(move.from_segment_id, move.to_segment_id)
             self.assertEqual(move.to_segment_id, move.partner_id.rfm_segment_id)
 
+    def test_acquisition_cost_per_channel(self):
+        rows = self.env["crm.acquisition.report"]._read_group(
+            [("company_id", "=", self.env.company.id)],
+            ["source_id"],
+            ["spend:sum", "new_customers:sum", "clv_total:sum"],
+        )
+        by_source = {source.name: (spend, new, clv) for source, spend, new, clv in rows}
+        self.assertEqual(
+            set(by_source) - {False}, {"Search engine", "Newsletter", "Facebook"}, by_source
+        )
+        self.assertEqual(sum(new for _spend, new, _clv in by_source.values()), CUSTOMERS)
+        for name in ("Search engine", "Newsletter", "Facebook"):
+            spend, new, clv = by_source[name]
+            self.assertGreater(spend, 0, name)
+            self.assertGreater(new, 0, f"{name} brought customers")
+            self.assertGreater(clv, 0, f"{name}'s customers have a lifetime value")
+
     def test_customers_are_matched_to_personas(self):
         customers = self.env["sale.order"].search([("state", "=", "sale")]).partner_id
         self.assertEqual(len(customers), CUSTOMERS)
