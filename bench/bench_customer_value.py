@@ -20,12 +20,11 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchlib import create_db, make_say, open_env, timed
+from benchlib import close_env, create_db, finish, make_say, open_env, timed
 
 from odoo.tools import SQL
 
@@ -457,15 +456,10 @@ def main():
             orders = build_data(cr, env, args)
         results = {"customers": args.customers, "orders": orders, **bench(cr, env, args)}
     finally:
-        cr.close()
-        import odoo  # noqa: PLC0415
-
-        odoo.sql_db.close_db(args.db)
-    print(json.dumps(results, indent=2))
+        close_env(cr, args.db)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    if not args.keep:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    finish(results, args.db, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,11 @@ small machine and say so in docs/benchmarks.md.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import time
 from datetime import date, timedelta
 
-from benchlib import create_db, make_say, open_env, timed
+from benchlib import close_env, create_db, finish, make_say, open_env, timed
 
 say = make_say("bench_goals")
 
@@ -542,13 +540,8 @@ def main():
             **bench_gamification(cr, env, args),
         }
     finally:
-        cr.close()
-        import odoo  # noqa: PLC0415
-
-        odoo.sql_db.close_db(args.db)
-    print(json.dumps(results, indent=2))
-    if not (args.keep or args.reuse):
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        close_env(cr, args.db)
+    finish(results, args.db, keep=args.keep or args.reuse)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,13 @@ small machine and say so in docs/benchmarks.md.
 """
 
 import argparse
-import json
 import os
 import random
 import statistics
 import subprocess
 import time
 
-from benchlib import create_db, make_say, open_env
+from benchlib import close_env, create_db, finish, make_say, open_env
 
 say = make_say("bench_loyalty")
 
@@ -293,13 +292,8 @@ def main():
             **bench_expiry(cr, env, program, args),
         }
     finally:
-        cr.close()
-        import odoo  # noqa: PLC0415
-
-        odoo.sql_db.close_db(args.db)
-    print(json.dumps(results, indent=2))
-    if not args.keep:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        close_env(cr, args.db)
+    finish(results, args.db, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.request
 
-from benchlib import create_db, make_say, odoo_cmd, open_env, timed
+from benchlib import close_env, create_db, finish, make_say, odoo_cmd, open_env, timed
 
 say = make_say("bench_scoring")
 
@@ -439,13 +439,8 @@ def main():
         if args.http_events:
             results.update(bench_http(cr, env, args))
     finally:
-        cr.close()
-        import odoo  # noqa: PLC0415
-
-        odoo.sql_db.close_db(args.db)
-    print(json.dumps(results, indent=2))
-    if not args.keep:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        close_env(cr, args.db)
+    finish(results, args.db, keep=args.keep)
 
 
 if __name__ == "__main__":

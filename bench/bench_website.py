@@ -10,15 +10,13 @@ Page serving itself is untouched (no hook runs while a page is served).
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import create_db, make_say, open_env, timed
+from benchlib import close_env, create_db, finish, make_say, open_env, timed
 
 say = make_say("website")
 
@@ -151,13 +149,8 @@ def main():
         }
         cr.rollback()
     finally:
-        cr.close()
-        import odoo  # noqa: PLC0415
-
-        odoo.sql_db.close_db(args.db)
-    print(json.dumps(results, indent=2))
-    if not args.keep:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        close_env(cr, args.db)
+    finish(results, args.db, keep=args.keep)
 
 
 if __name__ == "__main__":

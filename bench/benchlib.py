@@ -1,5 +1,6 @@
 """What the benchmark scripts share: finding Odoo, a scratch database, an environment, a timer."""
 
+import json
 import os
 import subprocess
 import sys
@@ -70,6 +71,21 @@ def open_env(db, context=None):
     registry = odoo.modules.registry.Registry(db)
     cr = registry.cursor()
     return cr, api.Environment(cr, odoo.SUPERUSER_ID, context or {})
+
+
+def close_env(cr, db):
+    """Close the benchmark's cursor and the database's connections (before dropping it)."""
+    import odoo  # noqa: PLC0415
+
+    cr.close()
+    odoo.sql_db.close_db(db)
+
+
+def finish(results, db, keep=False):
+    """Print the results as JSON, then drop the scratch database unless asked to keep it."""
+    print(json.dumps(results, indent=2))
+    if not keep:
+        subprocess.run(["dropdb", "--if-exists", db], check=False)
 
 
 def timed(label, func):
