@@ -51,6 +51,8 @@
         "views/crm_clv_fit_views.xml",
         "views/res_partner_customer_value_views.xml",
         "views/crm_customer_category_share_views.xml",
+        "data/crm_product_affinity_cron.xml",
+        "views/crm_product_affinity_views.xml",
         "data/crm_loyalty_cron.xml",
         "views/crm_loyalty_ledger_views.xml",
         "views/loyalty_card_views.xml",

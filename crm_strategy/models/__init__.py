@@ -44,3 +44,8 @@ from . import crm_goal_metric_kpi
 from . import crm_partner_duplicate
 from . import crm_customer_category_share
 from . import res_partner_category_share
+from . import res_company_product_affinity
+from . import res_config_settings_product_affinity
+from . import crm_product_affinity
+from . import res_partner_cross_sell
+from . import crm_lead_cross_sell

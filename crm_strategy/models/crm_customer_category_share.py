@@ -72,24 +72,38 @@ class CrmCustomerCategoryShare(models.Model):
                   FROM (SELECT partner_id, categ_id, amount,
                                row_number() OVER (PARTITION BY partner_id
                                                   ORDER BY amount DESC, categ_id) AS rank
-                          FROM (SELECT p.commercial_partner_id AS partner_id, pt.categ_id,
-                                       SUM(l.price_subtotal / o.currency_rate) AS amount
-                                  FROM sale_order_line l
-                                  JOIN sale_order o ON o.id = l.order_id
-                                  JOIN res_partner p ON p.id = o.partner_id
-                                  JOIN product_product pp ON pp.id = l.product_id
-                                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                                 WHERE o.company_id = %(company)s AND o.state = 'sale'
-                                   AND o.date_order < %(end)s AND o.currency_rate > 0
-                                   AND l.display_type IS NULL AND pt.categ_id IS NOT NULL
-                                 GROUP BY 1, 2
-                                HAVING SUM(l.price_subtotal / o.currency_rate) > 0) spend
+                          FROM (%(spend)s) spend
                        ) ranked
                 """,
                 company=company.id,
                 favourites=FAVOURITES,
                 uid=self.env.uid,
-                end=end,
+                spend=self._spend_sql(company, end),
             )
         )
         self.invalidate_model()
+
+    @api.model
+    def _spend_sql(self, company, end):
+        """(partner_id, categ_id, amount): each customer's (commercial partner's) untaxed spend
+        per product category, in company currency, on the confirmed orders of `company` dated
+        before `end`; only positive spends. What "bought a category" means everywhere (shares,
+        cross-sell rules, audiences). Callers flush sale orders and products first."""
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id, pt.categ_id,
+                   SUM(l.price_subtotal / o.currency_rate) AS amount
+              FROM sale_order_line l
+              JOIN sale_order o ON o.id = l.order_id
+              JOIN res_partner p ON p.id = o.partner_id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE o.company_id = %(company)s AND o.state = 'sale'
+               AND o.date_order < %(end)s AND o.currency_rate > 0
+               AND l.display_type IS NULL AND pt.categ_id IS NOT NULL
+             GROUP BY 1, 2
+            HAVING SUM(l.price_subtotal / o.currency_rate) > 0
+            """,
+            company=company.id,
+            end=end,
+        )

@@ -36,4 +36,6 @@ from . import test_crm_buying_archetype
 from . import test_crm_partner_duplicate
 from . import test_crm_partner_duplicate_tour
 from . import test_crm_customer_category_share
+from . import test_crm_product_affinity
+from . import test_crm_product_affinity_tour
 from . import test_crm_automated_email
