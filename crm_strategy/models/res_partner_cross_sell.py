@@ -91,28 +91,40 @@ class ResPartner(models.Model):
             [("partner_id", "in", partner_ids), ("company_id", "=", company.id)]
         )
         rules = self.env["crm.product.affinity"]._search([("company_id", "=", company.id)])
+        # The customers' own categories are read once (materialised): the anti-join then
+        # runs on a few hundred rows, whatever the statistics of the shares' table right
+        # after a refresh.
         rows = self.env.execute_query(
             SQL(
                 """
+                WITH bought AS MATERIALIZED (
+                    SELECT partner_id, categ_id FROM crm_customer_category_share
+                     WHERE id IN %(shares)s
+                ),
+                rules AS MATERIALIZED (
+                    SELECT id, antecedent_categ_id, consequent_categ_id, lift, confidence
+                      FROM crm_product_affinity
+                     WHERE id IN %(rules)s
+                ),
+                best AS (
+                    SELECT DISTINCT ON (b.partner_id, r.consequent_categ_id)
+                           b.partner_id, r.id, r.lift, r.confidence
+                      FROM bought b
+                      JOIN rules r ON r.antecedent_categ_id = b.categ_id
+                     WHERE NOT EXISTS (SELECT 1 FROM bought o
+                                        WHERE o.partner_id = b.partner_id
+                                          AND o.categ_id = r.consequent_categ_id)
+                     ORDER BY b.partner_id, r.consequent_categ_id,
+                              r.lift DESC, r.confidence DESC, r.id
+                ),
+                ranked AS (
+                    SELECT partner_id, id, lift, confidence,
+                           row_number() OVER (PARTITION BY partner_id
+                                              ORDER BY lift DESC, confidence DESC, id) AS n
+                      FROM best
+                )
                 SELECT partner_id, ARRAY_AGG(id ORDER BY lift DESC, confidence DESC, id)
-                  FROM (SELECT partner_id, id, lift, confidence,
-                               row_number() OVER (PARTITION BY partner_id
-                                                  ORDER BY lift DESC, confidence DESC, id) AS n
-                          FROM (SELECT DISTINCT ON (s.partner_id, a.consequent_categ_id)
-                                       s.partner_id, a.id, a.lift, a.confidence
-                                  FROM crm_customer_category_share s
-                                  JOIN crm_product_affinity a
-                                    ON a.antecedent_categ_id = s.categ_id
-                                   AND a.company_id = s.company_id
-                                 WHERE s.id IN %(shares)s AND a.id IN %(rules)s
-                                   AND NOT EXISTS (
-                                       SELECT 1 FROM crm_customer_category_share o
-                                        WHERE o.partner_id = s.partner_id
-                                          AND o.company_id = s.company_id
-                                          AND o.categ_id = a.consequent_categ_id)
-                                 ORDER BY s.partner_id, a.consequent_categ_id,
-                                          a.lift DESC, a.confidence DESC, a.id) best
-                       ) ranked
+                  FROM ranked
                  WHERE n <= %(limit)s
                  GROUP BY partner_id
                 """,
