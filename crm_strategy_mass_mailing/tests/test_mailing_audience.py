@@ -95,6 +95,38 @@ class TestMailingAudience(MassMailCommon):
         )
 
     @users("user_marketing")
+    def test_cross_sell_rule_audience_bought_a_never_b(self):
+        coffee, cups = (
+            self.env["product.category"].sudo().create([{"name": "Coffee"}, {"name": "Cups"}])
+        )
+        company = self.env.company
+        by_name = {p.name: p for p in self.partners}
+        bought = [("risky1", coffee), ("risky2", coffee), ("risky2", cups)]
+        bought += [("blacklisted", coffee), ("withdrawn", coffee)]
+        self.env["crm.customer.category.share"].sudo().create(
+            [
+                {"partner_id": by_name[name].id, "company_id": company.id, "categ_id": categ.id}
+                for name, categ in bought
+            ]
+        )
+        rule = (
+            self.env["crm.product.affinity"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "antecedent_categ_id": coffee.id,
+                    "consequent_categ_id": cups.id,
+                }
+            )
+        )
+        mailing = self._mailing_from(rule.with_user(self.env.user))
+        self.assertEqual(
+            self.env["res.partner"].search(mailing._parse_mailing_domain()).mapped("name"),
+            ["risky1"],
+        )
+
+    @users("user_marketing")
     def test_strategy_fields_are_usable_in_recipient_filters(self):
         searchable = {
             "res.partner": (
