@@ -50,6 +50,18 @@ PRODUCTS = [
     ("Milk frother", 60.0),
     ("Maintenance kit", 35.0),
 ]
+# product categories, and the products each kind of customer buys (so cross-sell rules show)
+PRODUCT_CATEGORIES = {
+    "Coffee Machines": ("Espresso machine", "Coffee grinder"),
+    "Coffee": ("Coffee beans 1 kg",),
+    "Training": ("Barista course",),
+    "Accessories": ("Milk frother", "Maintenance kit"),
+}
+TASTES = [
+    ("Espresso machine", "Coffee grinder", "Maintenance kit", "Milk frother", "Coffee beans 1 kg"),
+    ("Coffee beans 1 kg", "Barista course"),
+    ("Coffee beans 1 kg", "Milk frother"),
+]
 # share of the customers drawn to look like one of the personas; the others fit none
 PERSONA_SHARE = 0.8
 TIERS = [("Bronze", 0.0, 1.0, 8), ("Silver", 500.0, 1.25, 4), ("Gold", 1500.0, 1.5, 3)]
@@ -90,6 +102,8 @@ class CrmStrategyDemo(models.AbstractModel):
         CustomerValue = self.env["crm.customer.value"].sudo()
         CustomerValue._refresh(company, today - EARLIER_REFRESH)
         fit = CustomerValue._refresh(company, today)
+        Affinity = self.env["crm.product.affinity"].sudo()
+        Affinity._refresh_company(company, today)
         entries = self._demo_loyalty(rng, partners, orders, today)
         lead_records, events = self._demo_leads(rng, partners, leads, today)
         goals = self._demo_goals(today)
@@ -99,6 +113,7 @@ class CrmStrategyDemo(models.AbstractModel):
             "orders": len(orders),
             "marketing_spend_lines": len(spend),
             "valued_customers": fit.customer_count,
+            "cross_sell_rules": Affinity.search_count([("company_id", "=", company.id)]),
             "ledger_entries": entries,
             "leads": len(lead_records),
             "engagement_events": len(events),
@@ -164,12 +179,27 @@ class CrmStrategyDemo(models.AbstractModel):
 
     def _demo_orders(self, rng, partners, today):
         """Confirmed orders whose purchase days put each customer in its RFM cell."""
+        categories = self.env["product.category"].create(
+            [{"name": name} for name in PRODUCT_CATEGORIES]
+        )
+        categ_of = {
+            product: categ
+            for categ, (_name, products) in zip(categories, PRODUCT_CATEGORIES.items(), strict=True)
+            for product in products
+        }
         products = self.env["product.product"].create(
             [
-                {"name": name, "list_price": price, "type": "consu", "sale_ok": True}
+                {
+                    "name": name,
+                    "list_price": price,
+                    "type": "consu",
+                    "sale_ok": True,
+                    "categ_id": categ_of[name].id,
+                }
                 for name, price in PRODUCTS
             ]
         )
+        by_name = {product.name: product for product in products}
         cells = [(r, f) for r in range(1, 6) for f in range(1, 6)]
         order_vals, days = [], []
         for i, partner in enumerate(partners):
@@ -178,8 +208,9 @@ class CrmStrategyDemo(models.AbstractModel):
             n_days = rng.randint(*ORDER_COUNTS[f_level])
             earlier = rng.sample(range(recency + 1, HISTORY_DAYS + 1), n_days - 1)
             basket = rng.uniform(0.5, 2.0)
+            taste = [by_name[name] for name in TASTES[i % len(TASTES)]]
             for ago in sorted([recency, *earlier], reverse=True):
-                product = rng.choice(products)
+                product = rng.choice(taste)
                 order_vals.append(
                     {
                         "partner_id": partner.id,

@@ -117,6 +117,16 @@ class TestDemoGenerator(CrmStrategyCase):
         self.assertEqual(sum(segments.mapped("customer_count")), CUSTOMERS)
         self.assertEqual(self.counts["valued_customers"], CUSTOMERS)
 
+    def test_cross_sell_rules_and_suggestions(self):
+        self.assertTrue(self.counts["cross_sell_rules"], "the demo's tastes make rules")
+        customers = self.env["res.partner"].search([("crm_bought_category_ids", "!=", False)])
+        suggested = customers.filtered("crm_cross_sell_ids")
+        self.assertTrue(suggested, "some customers have something to be offered")
+        for customer in suggested:
+            self.assertFalse(
+                customer.crm_cross_sell_ids.consequent_categ_id & customer.crm_bought_category_ids
+            )
+
     def test_segment_history_shows_who_moved(self):
         moves = self.env["crm.customer.segment.history"].search([])
         self.assertTrue(moves, "the demo's two refreshes leave segment moves to look at")
