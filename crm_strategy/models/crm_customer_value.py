@@ -25,14 +25,31 @@ BASES = ("model", "model_own_average", "history")
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
 # What each numpy type is in SQL, for binary COPY (fixed width only).
-COPY_TYPES = {"i4": "int4", "f8": "float8"}
+COPY_TYPES = {"i4": "int4", "f8": "float8", "numeric": "numeric"}
+# A numeric in binary COPY: digit count, weight of the first digit, sign, display scale,
+# then base-10,000 digits. Written with a fixed NUMERIC_DIGITS digits, the last one after
+# the decimal point (so up to 4 decimals, and below NUMERIC_MAX); PostgreSQL strips the
+# zero digits on reading.
+NUMERIC_DIGITS = 5
+NUMERIC_MAX = 1e12
+# Decimals of the predictions, as `_predict` rounds them; they go back to SQL as numeric,
+# the type of the columns they fill: PostgreSQL converts float8 to numeric through text,
+# about a microsecond a value, five values a customer.
+PREDICTION_SCALES = {"expected": 4, "alive": 4, "order_value": 2, "predicted": 2}
 
 
 def _copy_dtype(columns):
-    """The numpy record of one binary COPY row of `columns` ({name: 'i4' | 'f8'})."""
+    """The numpy record of one binary COPY row of `columns` ({name: 'i4' | 'f8' | 'numeric'})."""
     fields = [("_count", ">i2")]
     for name, kind in columns.items():
-        fields += [(f"_{name}_length", ">i4"), (name, ">" + kind)]
+        if kind == "numeric":
+            fields += [
+                (f"_{name}_length", ">i4"),
+                (f"_{name}_header", ">u2", (4,)),
+                (name, ">i2", (NUMERIC_DIGITS,)),
+            ]
+        else:
+            fields += [(f"_{name}_length", ">i4"), (name, ">" + kind)]
     return np.dtype(fields)
 
 
@@ -48,15 +65,44 @@ def copy_out(cr, query, columns):
     return np.frombuffer(body, dtype=_copy_dtype(columns))
 
 
-def copy_in(cr, table, arrays):
+def _numeric_fields(values, scale):
+    """Binary numeric header and digits of `values`, rounded to `scale` (<= 4) decimals."""
+    units = np.rint(values * 10**scale).astype(np.int64) * 10 ** (4 - scale)
+    header = np.empty((len(units), 4), dtype=np.uint16)
+    header[:, 0] = NUMERIC_DIGITS
+    header[:, 1] = NUMERIC_DIGITS - 2  # weight of the first digit: 10,000 ** 3
+    header[:, 2] = np.where(units < 0, 0x4000, 0)  # sign
+    header[:, 3] = scale
+    units = np.abs(units)
+    digits = np.empty((len(units), NUMERIC_DIGITS), dtype=np.int16)
+    for position in range(NUMERIC_DIGITS - 1, -1, -1):
+        units, digits[:, position] = np.divmod(units, 10_000)
+    return header, digits
+
+
+def copy_in(cr, table, arrays, scales=None):
     """Create temporary `table` with one column per array ({name: numpy array}, int32 or
-    float64) and fill it with one COPY ... FROM STDIN (FORMAT binary)."""
-    columns = {name: "i4" if array.dtype.kind in "iu" else "f8" for name, array in arrays.items()}
+    float64) and fill it with one COPY ... FROM STDIN (FORMAT binary). A float array named
+    in `scales` ({name: decimals, up to 4}) becomes a numeric column of values rounded to
+    that many decimals, unless one of its values is too large (then float8)."""
+    scales = scales or {}
+    columns = {}
+    for name, array in arrays.items():
+        if array.dtype.kind in "iu":
+            columns[name] = "i4"
+        elif name in scales and np.all(np.abs(array) < NUMERIC_MAX):
+            columns[name] = "numeric"
+        else:
+            columns[name] = "f8"
     rows = np.empty(len(next(iter(arrays.values()))), dtype=_copy_dtype(columns))
     rows["_count"] = len(columns)
     for name, kind in columns.items():
-        rows[f"_{name}_length"] = int(kind[1])
-        rows[name] = arrays[name]
+        if kind == "numeric":
+            rows[f"_{name}_length"] = 8 + 2 * NUMERIC_DIGITS
+            rows[f"_{name}_header"], rows[name] = _numeric_fields(arrays[name], scales[name])
+        else:
+            rows[f"_{name}_length"] = int(kind[1])
+            rows[name] = arrays[name]
     definition = SQL(", ").join(
         SQL("%s %s", SQL.identifier(name), SQL(COPY_TYPES[kind])) for name, kind in columns.items()
     )
@@ -170,10 +216,11 @@ class CrmCustomerValue(models.Model):
     def _refresh(self, company, as_of=None):
         """Recompute every customer of `company` as of `as_of` (default today).
 
-        Set-based: one statement aggregates the purchases and scores R, F, M
-        and the segment into a scratch table, numpy fits and predicts on the
-        arrays, one statement writes the segment history and three write the
-        rows back (see `_upsert`). Returns the crm.clv.fit record.
+        Set-based: one statement aggregates the purchases and ranks revenue into
+        a scratch table, numpy scores R, F and M, finds the segments, fits and
+        predicts on the arrays, which go back in one binary COPY; one statement writes the
+        segment history and three write the rows back (see `_upsert`). Returns
+        the crm.clv.fit record.
         """
         company.ensure_one()
         as_of = as_of or fields.Date.context_today(self)
@@ -198,7 +245,8 @@ class CrmCustomerValue(models.Model):
             SQL(
                 """
                 SELECT partner_id, %(as_of)s::date - first_day, %(as_of)s::date - last_day,
-                       n_tx::int4, COALESCE(total, 0)::float8, COALESCE(repeat_mean, 0)::float8
+                       n_tx::int4, COALESCE(total, 0)::float8, COALESCE(repeat_mean, 0)::float8,
+                       m_rank::int4
                   FROM crm_value_scratch
                 """,
                 as_of=as_of,
@@ -210,13 +258,23 @@ class CrmCustomerValue(models.Model):
                 "n_tx": "i4",
                 "total": "f8",
                 "repeat_mean": "f8",
+                "m_rank": "i4",
             },
         )
         fit, predictions = self._predict(company, as_of, customers)
+        cr.execute("DROP TABLE IF EXISTS crm_value_prediction")
+        copy_in(
+            cr,
+            "crm_value_prediction",
+            {**predictions, **self._score(customers)},
+            scales=PREDICTION_SCALES,
+        )
+        cr.execute("ANALYZE crm_value_prediction (partner_id)")
         self._write_history(company, as_of)
         self._upsert(company, as_of, predictions)
         self.env["crm.customer.category.share"]._refresh_company(company, as_of)
         cr.execute("DROP TABLE crm_value_scratch")
+        cr.execute("DROP TABLE crm_value_prediction")
         self.invalidate_model()
         self.env["crm.customer.segment.history"].invalidate_model()
         return fit
@@ -258,12 +316,11 @@ class CrmCustomerValue(models.Model):
         )
 
     def _scratch_sql(self, company, as_of):
-        """Customers (a day with a purchase), their R/F/M numbers, scores and segment.
+        """Customers (a day with a purchase), their R/F/M numbers and revenue rank.
 
         A purchase is a day with a confirmed order, or with a posted invoice;
         a day with only refunds is not: it lowers the revenue but counts neither
-        in frequency nor in recency.
-        Scores: 1 + 5 * (customers strictly below) / customers, so ties share a score.
+        in frequency nor in recency. The scores are `_score`'s, from these numbers.
         """
         return SQL(
             """
@@ -276,32 +333,50 @@ class CrmCustomerValue(models.Model):
                        COUNT(*) FILTER (WHERE purchase) AS n_tx,
                        SUM(amount) AS total,
                        SUM(margin) AS margin,
-                       SUM(amount) FILTER (WHERE purchase) AS purchase_total,
-                       (ARRAY_AGG(amount ORDER BY day) FILTER (WHERE purchase))[1] AS first_amount
+                       -- the mean of the purchases after the first (Gamma-Gamma's input);
+                       -- the ordered aggregate also makes this a sort-based plan, cheaper
+                       -- than hash aggregation spilling to disk
+                       (SUM(amount) FILTER (WHERE purchase)
+                        - (ARRAY_AGG(amount ORDER BY day) FILTER (WHERE purchase))[1])
+                       / NULLIF(COUNT(*) FILTER (WHERE purchase) - 1, 0) AS repeat_mean
                   FROM days
                  GROUP BY partner_id
                 HAVING BOOL_OR(purchase)
-            ),
-            scored AS (
-                SELECT c.*, %(as_of)s::date - c.last_day AS recency,
-                       CASE WHEN c.n_tx > 1
-                            THEN (c.purchase_total - c.first_amount) / (c.n_tx - 1) END
-                           AS repeat_mean,
-                       1 + 5 * (RANK() OVER (ORDER BY %(as_of)s::date - c.last_day DESC) - 1)
-                           / COUNT(*) OVER () AS r_score,
-                       1 + 5 * (RANK() OVER (ORDER BY c.n_tx) - 1) / COUNT(*) OVER () AS f_score,
-                       1 + 5 * (RANK() OVER (ORDER BY c.total) - 1) / COUNT(*) OVER () AS m_score
-                  FROM customers c
             )
-            SELECT s.*, seg.id AS segment_id
-              FROM scored s
-              LEFT JOIN crm_rfm_segment seg
-                ON seg.active AND s.r_score BETWEEN seg.r_min AND seg.r_max
-               AND s.f_score BETWEEN seg.f_min AND seg.f_max
+            SELECT c.*, %(as_of)s::date - c.last_day AS recency,
+                   RANK() OVER (ORDER BY c.total) AS m_rank
+              FROM customers c
             """,
             purchases=self._purchases_sql(company, as_of),
             as_of=as_of,
         )
+
+    def _score(self, customers):
+        """R, F and M scores and the segment of each customer (rows of the scratch table).
+
+        Score: 1 + 5 * (customers strictly below) / customers, so ties share a score: RANK()
+        in SQL. M ranks exact sums of money, so in SQL (`m_rank`); R and F rank whole
+        numbers, so here, with two sorts in numpy rather than two window sorts of the
+        scratch table. The segment: from the grid of R x F cells, which `_check_grid`
+        keeps covered once and only once by the active segments."""
+        n = max(len(customers), 1)
+        recency, n_tx = customers["last"], customers["n_tx"]
+        # R: fewer days since the last purchase is better; F: more purchase days is better.
+        longer = len(recency) - np.searchsorted(np.sort(recency), recency, side="right")
+        fewer = np.searchsorted(np.sort(n_tx), n_tx, side="left")
+        scores = {
+            "r_score": 1 + 5 * longer // n,
+            "f_score": 1 + 5 * fewer // n,
+            "m_score": 1 + 5 * (customers["m_rank"].astype(np.int64) - 1) // n,
+        }
+        grid = np.zeros((6, 6), dtype=np.int32)  # 0: no segment (NULL once in SQL)
+        self.env.cr.execute(
+            "SELECT id, r_min, r_max, f_min, f_max FROM crm_rfm_segment WHERE active ORDER BY id"
+        )
+        for segment, r_min, r_max, f_min, f_max in self.env.cr.fetchall():
+            grid[r_min : r_max + 1, f_min : f_max + 1] = segment
+        scores = {name: score.astype(np.int32) for name, score in scores.items()}
+        return {**scores, "segment_id": grid[scores["r_score"], scores["f_score"]]}
 
     def _predict(self, company, as_of, customers):
         """Fit both models on the company's customers and predict; store the fit.
@@ -399,12 +474,13 @@ class CrmCustomerValue(models.Model):
                     INSERT INTO crm_customer_segment_history
                            (partner_id, company_id, date, from_segment_id, to_segment_id,
                             create_uid, create_date, write_uid, write_date)
-                    SELECT v.partner_id, %(company)s, %(as_of)s, v.segment_id, s.segment_id,
+                    SELECT v.partner_id, %(company)s, %(as_of)s, v.segment_id,
+                           NULLIF(p.segment_id, 0),
                            %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                       FROM crm_customer_value v
-                      LEFT JOIN crm_value_scratch s ON s.partner_id = v.partner_id
+                      LEFT JOIN crm_value_prediction p ON p.partner_id = v.partner_id
                      WHERE v.company_id = %(company)s
-                       AND s.segment_id IS DISTINCT FROM v.segment_id
+                       AND NULLIF(p.segment_id, 0) IS DISTINCT FROM v.segment_id
                      ORDER BY v.partner_id
                     RETURNING partner_id, from_segment_id, to_segment_id
                 )
@@ -473,11 +549,11 @@ class CrmCustomerValue(models.Model):
         "monetary_total": "s.total",
         "monetary_average": "s.total / s.n_tx",
         "margin_total": "s.margin",
-        "r_score": "s.r_score",
-        "f_score": "s.f_score",
-        "m_score": "s.m_score",
-        "rfm_code": "CONCAT(s.r_score, s.f_score, s.m_score)",
-        "segment_id": "s.segment_id",
+        "r_score": "p.r_score",
+        "f_score": "p.f_score",
+        "m_score": "p.m_score",
+        "rfm_code": "CONCAT(p.r_score, p.f_score, p.m_score)",
+        "segment_id": "NULLIF(p.segment_id, 0)",
         "segment_since": "%(as_of)s::date",
         "expected_purchases": "p.expected",
         "probability_alive": "p.alive",
@@ -488,12 +564,13 @@ class CrmCustomerValue(models.Model):
     }
     # What an update writes instead, where it differs from a new row.
     _UPDATED_COLUMNS = {
-        "segment_since": "CASE WHEN v.segment_id IS NOT DISTINCT FROM s.segment_id"
+        "segment_since": "CASE WHEN v.segment_id IS NOT DISTINCT FROM NULLIF(p.segment_id, 0)"
         " THEN v.segment_since ELSE %(as_of)s::date END",
     }
 
     def _upsert(self, company, as_of, predictions):
-        """Delete customers who no longer are, update the others in place, insert the new.
+        """Delete customers who no longer are, update the others in place, insert the new,
+        from the scratch and prediction tables `_refresh` filled.
 
         A plain UPDATE ... FROM and an INSERT of the new rows cost about half of one
         INSERT ... ON CONFLICT DO UPDATE over every row.
@@ -504,9 +581,6 @@ class CrmCustomerValue(models.Model):
             "as_of": as_of,
             "bases": "{" + ",".join(BASES) + "}",
         }
-        cr.execute("DROP TABLE IF EXISTS crm_value_prediction")
-        copy_in(cr, "crm_value_prediction", predictions)
-        cr.execute("ANALYZE crm_value_prediction (partner_id)")
         cr.execute(
             SQL(
                 """
@@ -541,7 +615,6 @@ class CrmCustomerValue(models.Model):
         )
         if cr.rowcount == len(predictions["partner_id"]):
             # Every customer had a row: nothing to insert (the usual nightly refresh).
-            cr.execute("DROP TABLE crm_value_prediction")
             return
         names = SQL(", ").join(SQL.identifier(column) for column in columns)
         values = SQL(", ").join(SQL(expression, **params) for expression in columns.values())
@@ -564,7 +637,6 @@ class CrmCustomerValue(models.Model):
                 **params,
             )
         )
-        cr.execute("DROP TABLE crm_value_prediction")
 
     @api.model
     def _cron_refresh(self):
