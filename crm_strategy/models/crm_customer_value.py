@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..services import clv
+from ..services import clv, rfm
 
 _logger = logging.getLogger(__name__)
 
@@ -356,17 +356,14 @@ class CrmCustomerValue(models.Model):
 
         Score: 1 + 5 * (customers strictly below) / customers, so ties share a score: RANK()
         in SQL. M ranks exact sums of money, so in SQL (`m_rank`); R and F rank whole
-        numbers, so here, with two sorts in numpy rather than two window sorts of the
-        scratch table. The segment: from the grid of R x F cells, which `_check_grid`
-        keeps covered once and only once by the active segments."""
+        numbers, so here with `services.rfm.quintile_scores` (two numpy sorts rather than
+        two window sorts of the scratch table). The segment: from the grid of R x F cells,
+        which `_check_grid` keeps covered once and only once by the active segments."""
         n = max(len(customers), 1)
-        recency, n_tx = customers["last"], customers["n_tx"]
         # R: fewer days since the last purchase is better; F: more purchase days is better.
-        longer = len(recency) - np.searchsorted(np.sort(recency), recency, side="right")
-        fewer = np.searchsorted(np.sort(n_tx), n_tx, side="left")
         scores = {
-            "r_score": 1 + 5 * longer // n,
-            "f_score": 1 + 5 * fewer // n,
+            "r_score": rfm.quintile_scores(customers["last"], higher_is_better=False),
+            "f_score": rfm.quintile_scores(customers["n_tx"]),
             "m_score": 1 + 5 * (customers["m_rank"].astype(np.int64) - 1) // n,
         }
         grid = np.zeros((6, 6), dtype=np.int32)  # 0: no segment (NULL once in SQL)

@@ -1,4 +1,5 @@
-"""RFM quintile scores: the reference the CDNOW test checks the refresh's SQL against.
+"""RFM quintile scores. The customer-value refresh scores R and F with them; M, a rank
+of exact sums of money, stays in SQL, and the CDNOW test checks it against them.
 
 A customer's score on one measure is the quintile of their value among the
 company's customers, 1 (lowest fifth) to 5 (highest fifth). Equal values get
