@@ -37,3 +37,4 @@ from . import test_crm_partner_duplicate
 from . import test_crm_partner_duplicate_tour
 from . import test_crm_customer_category_share
 from . import test_crm_automated_email
+from . import test_crm_customer_month
