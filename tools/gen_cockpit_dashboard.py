@@ -94,7 +94,7 @@ SECTIONS = [
     ),
     (
         "Loyalty Economics by Tier",
-        "crm.loyalty.economics.report",
+        "crm.loyalty.economics.month.report",
         ["tier_id"],
         [],
         [

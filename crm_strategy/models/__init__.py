@@ -45,3 +45,4 @@ from . import crm_goal_metric_kpi
 from . import crm_partner_duplicate
 from . import crm_customer_category_share
 from . import res_partner_category_share
+from . import crm_loyalty_month
