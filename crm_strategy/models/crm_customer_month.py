@@ -53,9 +53,15 @@ class CrmCustomerMonth(models.Model):
     bought_last_month = fields.Boolean(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     revenue = fields.Monetary(readonly=True, help="Untaxed, in company currency.")
-    campaign_id = fields.Many2one("utm.campaign", readonly=True, help="Of the first order.")
-    source_id = fields.Many2one("utm.source", readonly=True, help="Of the first order.")
-    medium_id = fields.Many2one("utm.medium", readonly=True, help="Of the first order.")
+    campaign_id = fields.Many2one(
+        "utm.campaign", readonly=True, help="Of the first order (on the first month's row)."
+    )
+    source_id = fields.Many2one(
+        "utm.source", readonly=True, help="Of the first order (on the first month's row)."
+    )
+    medium_id = fields.Many2one(
+        "utm.medium", readonly=True, help="Of the first order (on the first month's row)."
+    )
 
     _sql_constraints = [
         (
@@ -134,7 +140,11 @@ class CrmCustomerMonth(models.Model):
                    orders,
                    SUM(orders) OVER w,
                    COALESCE(LAG(orders) OVER w, 0) > 0,
-                   revenue, campaign_id, source_id, medium_id
+                   revenue,
+                   -- on the first month only: the rows of later months check no foreign key
+                   CASE WHEN month = cohort THEN campaign_id END,
+                   CASE WHEN month = cohort THEN source_id END,
+                   CASE WHEN month = cohort THEN medium_id END
               FROM grid
             WINDOW w AS (PARTITION BY partner_id ORDER BY month)
              -- in customer order, each foreign-key check on res_partner reads the page
