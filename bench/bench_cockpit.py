@@ -1,31 +1,44 @@
 #!/usr/bin/env python3
-"""Strategy cockpit benchmark: the dashboard's pivots against the bare SQL bound.
+"""Strategy cockpit benchmark: opening the dashboards against the bare SQL bound.
 
 Builds a scratch database (crm_strategy and the dashboards bridge installed, no demo),
-generates customers, confirmed sales orders spread over two years with UTM sources, and
-marketing spend in SQL, then in the same run, for each pivot of the managers' "CRM
-Strategy" dashboard on the order-based reports (acquisition cost, retention cohorts,
-retention and churn):
+generates customers (one in ten a salesperson's), confirmed sales orders spread over two
+years with UTM sources, and marketing spend in SQL, then in the same run:
 
-1. times the pivot read the way the Dashboards app sends it (`read_group` as a sales
-   manager: record rules, ORM, the report view);
-2. times the bare SQL bound: the report's own SQL (imported from the model, never copied)
-   aggregated the same way with nothing around it;
-3. checks both give the same totals.
+1. times the stored refresh of the per customer-month facts (`crm.customer.month`): the
+   nightly full rebuild, then an incremental one after 1,000 orders were cancelled;
+2. for each pivot of the managers' "CRM Strategy" dashboard (as the administrator) and of
+   "My CRM Strategy" (as the salesperson), times the pivot read the way the Dashboards app
+   sends it (`read_group`: record rules, ORM, the report view), and for the order-based
+   reports (acquisition cost, retention cohorts, retention and churn) the bare SQL bound:
+   the report's own view (read from the database, never copied) aggregated the same way
+   with nothing around it, checking both count the same rows.
 
-Usage: bench/bench_cockpit.py [--customers 100000] [--orders 1000000]
+The loyalty ledger is left empty: its report still reads the ledger entries (see
+docs/benchmarks.md).
+
+Usage: bench/bench_cockpit.py [--customers 100000] [--orders 1000000] [--template DB] [--keep]
 Sizes also come from BENCH_CUSTOMERS, BENCH_ORDERS.
 """
 
 import argparse
 import json
 import os
+import subprocess
 import time
 
-from benchlib import create_db, make_say, open_env, timed
+from benchlib import close_env, create_db, finish, make_say, open_env, timed
 
 say = make_say("bench_cockpit")
-REPORTS = ("crm.acquisition.report", "crm.retention.cohort.report", "crm.retention.report")
+REPORTS = (
+    "crm.acquisition.report",
+    "crm.retention.cohort.report",
+    "crm.retention.report",
+    "crm.loyalty.economics.month.report",
+)
+# bulk loads skip every trigger of the session: the ledger's (immutability guard, hash
+# chain) and the foreign-key checks, queued per row until the end of the statement
+BULK, NORMAL = "SET session_replication_role = replica", "SET session_replication_role = DEFAULT"
 
 
 def build_data(cr, env, args):
@@ -51,6 +64,10 @@ def build_data(cr, env, args):
     partners = [row[0] for row in cr.fetchall()]
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partners])
     cr.execute(
+        "UPDATE res_partner SET user_id = %s WHERE id = ANY(%s) AND id %% 10 = 0",
+        [rep_user(env).id, partners],
+    )
+    cr.execute(
         """
         INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
                                 company_id, date_order, state, source_id, amount_untaxed,
@@ -58,7 +75,8 @@ def build_data(cr, env, args):
         SELECT 'BENCH' || g, p.id, p.id, p.id, %(company)s,
                now() at time zone 'UTC' - ((g::bigint * 7919) %% 730) * interval '1 day',
                'sale', (%(sources)s::int[])[1 + g %% 20], (g %% 97) * 10, 1.0,
-               now(), now(), 1, 1
+               -- written before the last refresh: the incremental one reads what changed
+               now() - interval '1 day', now() - interval '1 day', 1, 1
           FROM generate_series(1, %(n)s) g,
        LATERAL (SELECT (%(partners)s::int[])[1 + (g::bigint * 31) %% %(npartners)s] AS id) p
         """,
@@ -85,11 +103,112 @@ def build_data(cr, env, args):
     say(f"data generated in {time.perf_counter() - t0:.1f}s")
 
 
-def pivots(env):
-    dashboard = env.ref("crm_strategy_spreadsheet_dashboard.crm_strategy_dashboard")
-    for pivot in json.loads(dashboard.spreadsheet_data)["pivots"].values():
-        if pivot["model"] in REPORTS:
-            yield pivot
+def build_ledger(cr, env, args):
+    """A card per customer (three tiers) and `args.entries` posted entries, bulk-loaded:
+    no trigger runs during the load (`BULK`: the ledger's guard and hash chain, the
+    foreign-key checks of rows built from existing ids) and the ledger's secondary
+    indexes are rebuilt after it, so the chain columns stay empty."""
+    say(f"generating a loyalty card per customer and {args.entries} ledger entries in SQL")
+    t0 = time.perf_counter()
+    program = env["loyalty.program"].create(
+        {"name": "Bench loyalty", "program_type": "loyalty", "crm_point_value": 0.01}
+    )
+    tiers = env["crm.loyalty.tier"].create(
+        [
+            {"name": name, "program_id": program.id, "min_points": points}
+            for name, points in (("Bronze", 0), ("Silver", 500), ("Gold", 2000))
+        ]
+    )
+    env.flush_all()
+    cr.execute(
+        """
+        INSERT INTO loyalty_card (program_id, company_id, partner_id, code, points, crm_tier_id,
+                                  create_date, write_date, create_uid, write_uid)
+        SELECT %s, %s, id, 'BENCH-' || id, 0, (%s::int[])[1 + id %% 3], now(), now(), 1, 1
+          FROM res_partner WHERE name LIKE 'Bench customer %%'
+        RETURNING id
+        """,
+        [program.id, env.company.id, tiers.ids],
+    )
+    cards = [row[0] for row in cr.fetchall()]
+    cr.execute(
+        """SELECT indexname, indexdef FROM pg_indexes
+            WHERE tablename = 'crm_loyalty_ledger' AND indexname != 'crm_loyalty_ledger_pkey'"""
+    )
+    indexes = cr.fetchall()
+    for name, __ in indexes:
+        cr.execute(f'DROP INDEX "{name}"')
+    cr.execute(BULK)
+    cr.execute(
+        """
+        INSERT INTO crm_loyalty_ledger (card_id, program_id, partner_id, company_id, entry_type,
+                                        points, state, date, date_posted, reason, user_id,
+                                        create_uid, create_date, write_uid, write_date)
+        SELECT c.id, %(program)s, c.partner_id, %(company)s, k.entry_type, k.points, 'posted',
+               d.date, d.date, 'bench', 1, 1, d.date, 1, d.date
+          FROM generate_series(1, %(n)s) g
+          JOIN loyalty_card c ON c.id = (%(cards)s::int[])[1 + (g::bigint * 31) %% %(ncards)s]
+          CROSS JOIN LATERAL (
+                SELECT CASE WHEN g %% 20 = 0 THEN 'expire' WHEN g %% 20 = 1 THEN 'adjust'
+                            WHEN g %% 20 < 6 THEN 'redeem' ELSE 'earn' END AS entry_type,
+                       CASE WHEN g %% 20 = 0 THEN -2 WHEN g %% 20 = 1 THEN 1
+                            WHEN g %% 20 < 6 THEN -5 ELSE 10 END AS points
+          ) k
+          CROSS JOIN LATERAL (
+                -- posted before the last refresh: the incremental one reads what is new
+                SELECT now() at time zone 'UTC'
+                       - (1 + (g::bigint * 7919) %% 730) * interval '1 day' AS date
+          ) d
+        """,
+        {
+            "program": program.id,
+            "company": env.company.id,
+            "cards": cards,
+            "ncards": len(cards),
+            "n": args.entries,
+        },
+    )
+    # one earning in a thousand reversed (a cancelled order)
+    cr.execute(
+        """
+        INSERT INTO crm_loyalty_ledger (card_id, program_id, partner_id, company_id, entry_type,
+                                        points, state, date, date_posted, reason, user_id,
+                                        origin_entry_id, create_uid, create_date, write_uid,
+                                        write_date)
+        SELECT card_id, program_id, partner_id, company_id, 'reversal', -points, 'posted',
+               date + interval '1 day', date + interval '1 day', 'bench', 1, id, 1, date, 1, date
+          FROM crm_loyalty_ledger WHERE entry_type = 'earn' AND id % 1000 = 0
+        """
+    )
+    cr.execute(NORMAL)
+    say(f"ledger loaded in {time.perf_counter() - t0:.1f}s; rebuilding {len(indexes)} indexes")
+    for __, definition in indexes:
+        cr.execute(definition)
+    cr.execute(
+        """UPDATE loyalty_card c SET points = t.points
+             FROM (SELECT card_id, SUM(points) AS points FROM crm_loyalty_ledger
+                    GROUP BY card_id) t
+            WHERE t.card_id = c.id"""
+    )
+    cr.execute("ANALYZE crm_loyalty_ledger; ANALYZE loyalty_card")
+    env.invalidate_all()
+    say(f"ledger generated in {time.perf_counter() - t0:.1f}s")
+
+
+def rep_user(env):
+    user = env["res.users"].search([("login", "=", "bench_cockpit_rep")])
+    return user or env["res.users"].create(
+        {
+            "name": "Bench rep",
+            "login": "bench_cockpit_rep",
+            "groups_id": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
+        }
+    )
+
+
+def pivots(env, xmlid):
+    dashboard = env.ref(f"crm_strategy_spreadsheet_dashboard.{xmlid}")
+    return json.loads(dashboard.spreadsheet_data)["pivots"].values()
 
 
 def read_pivot(env, pivot, user):
@@ -132,44 +251,113 @@ def bare_sql(env, pivot):
     return cr.fetchall()
 
 
+def refresh_loyalty(env):
+    """The first (full) refresh, then an incremental one after 1,000 new entries."""
+    Facts = env["crm.loyalty.month"]
+    full, rows = timed("loyalty refresh: full", lambda: Facts._refresh(full=True))
+    env.cr.execute(BULK)
+    env.cr.execute(
+        """INSERT INTO crm_loyalty_ledger (card_id, program_id, partner_id, company_id,
+                                           entry_type, points, state, date, date_posted)
+           SELECT card_id, program_id, partner_id, company_id, 'earn', 3, 'posted',
+                  now() at time zone 'UTC', now() at time zone 'UTC'
+             FROM crm_loyalty_ledger WHERE reason = 'bench' ORDER BY id DESC LIMIT 1000"""
+    )
+    env.cr.execute(NORMAL)
+    incremental, touched = timed(
+        "loyalty refresh: incremental (1,000 new entries)", lambda: Facts._refresh()
+    )
+    env.cr.execute("ANALYZE crm_loyalty_month")
+    return {"full_s": full, "rows": rows, "incremental_s": incremental, "incremental_rows": touched}
+
+
+def refresh(env):
+    """The nightly full rebuild, then an incremental refresh after 1,000 cancellations."""
+    Facts = env["crm.customer.month"]
+    full, rows = timed("refresh: full rebuild", lambda: Facts._refresh(env.company, full=True))
+    env.cr.execute(
+        """UPDATE sale_order SET state = 'cancel', write_date = now() at time zone 'UTC'
+            WHERE id IN (SELECT id FROM sale_order WHERE name LIKE 'BENCH%%'
+                          ORDER BY id LIMIT 1000)"""
+    )
+    env.cr.execute("ANALYZE crm_customer_month")
+    incremental, touched = timed(
+        "refresh: incremental (1,000 orders cancelled)", lambda: Facts._refresh(env.company)
+    )
+    say(f"refresh: {rows} rows in {full:.2f}s; incremental {touched} rows in {incremental:.2f}s")
+    return {"full_s": full, "rows": rows, "incremental_s": incremental, "incremental_rows": touched}
+
+
+def open_dashboard(env, xmlid, user, bound):
+    """Every pivot of the dashboard as `user`; the bare SQL bound of the order-based ones."""
+    results = []
+    for pivot in pivots(env, xmlid):
+        env.invalidate_all()
+        orm, groups = timed(
+            f"{xmlid} {pivot['name']}: pivot read", lambda p=pivot: read_pivot(env, p, user)
+        )
+        row = {"pivot": pivot["name"], "groups": len(groups), "read_s": orm}
+        if bound and pivot["model"] in REPORTS:
+            sql, rows = timed(f"{pivot['name']}: bare SQL", lambda p=pivot: bare_sql(env, p))
+            assert sum(g["__count"] for g in groups) == sum(r[-1] for r in rows), pivot["name"]
+            row["bare_sql_s"] = sql
+        results.append(row)
+    total = sum(r["read_s"] for r in results)
+    say(f"{xmlid} as {user.login}: {total:.2f}s")
+    return {"pivots": results, "total_s": total}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 100000))
     )
     parser.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1000000)))
+    parser.add_argument(
+        "--entries", type=int, default=int(os.environ.get("BENCH_ENTRIES", 10000000))
+    )
     parser.add_argument("--db", default="bench_cockpit")
+    parser.add_argument("--template", help="a database to copy (crm_strategy installed)")
     parser.add_argument(
         "--keep", action="store_true", help="reuse the database (and its data) if it exists"
     )
     args = parser.parse_args()
-    if not args.keep:
-        create_db(args.db, None, say, modules="crm_strategy_spreadsheet_dashboard")
+    exists = not subprocess.run(["psql", "-d", args.db, "-c", ""], capture_output=True).returncode
+    if not (args.keep and exists):
+        create_db(args.db, args.template, say, modules="crm_strategy_spreadsheet_dashboard")
     cr, env = open_env(args.db)
+    results = {"customers": args.customers, "orders": args.orders, "entries": args.entries}
     try:
         cr.execute("SELECT 1 FROM sale_order WHERE name LIKE 'BENCH%%' LIMIT 1")
         if not cr.fetchone():
             build_data(cr, env, args)
             cr.commit()
-        manager = env.ref("base.user_admin")
-        total_orm = total_sql = 0.0
-        for pivot in pivots(env):
-            env.invalidate_all()
-            orm, groups = timed(
-                f"{pivot['name']}: pivot read", lambda p=pivot: read_pivot(env, p, manager)
-            )
-            sql, rows = timed(f"{pivot['name']}: bare SQL", lambda p=pivot: bare_sql(env, p))
-            assert sum(g["__count"] for g in groups) == sum(r[-1] for r in rows), pivot["name"]
-            say(f"{pivot['name']}: {len(groups)} groups, ratio {orm / sql:.2f}")
-            total_orm += orm
-            total_sql += sql
-        say(
-            f"cockpit (order-based pivots): {total_orm:.2f}s, bare SQL {total_sql:.2f}s, "
-            f"ratio {total_orm / total_sql:.2f}"
+        results["refresh"] = refresh(env)
+        cr.execute("ANALYZE crm_customer_month")
+        cr.execute("SELECT 1 FROM crm_loyalty_ledger WHERE reason = 'bench' LIMIT 1")
+        if not cr.fetchone():
+            build_ledger(cr, env, args)
+        results["loyalty_refresh"] = refresh_loyalty(env)
+        entries_pivot = {
+            "model": "crm.loyalty.economics.report",
+            "name": "Loyalty economics by tier, read from the entries (before)",
+            "domain": [],
+            "rows": [{"fieldName": "tier_id"}],
+            "columns": [],
+            "measures": [{"fieldName": "points"}, {"fieldName": "points_issued"}],
+        }
+        results["loyalty_entries_pivot_s"] = timed(
+            entries_pivot["name"], lambda: read_pivot(env, entries_pivot, env.user)
+        )[0]
+        admin = env.ref("base.user_admin")
+        results["managers"] = open_dashboard(env, "crm_strategy_dashboard", admin, True)
+        results["salesperson"] = open_dashboard(
+            env, "crm_strategy_my_dashboard", rep_user(env), False
         )
     finally:
         cr.rollback()
-        cr.close()
+        close_env(cr, args.db)
+    finish(results, args.db, keep=args.keep)
 
 
 if __name__ == "__main__":

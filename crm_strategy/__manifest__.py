@@ -29,6 +29,7 @@
         "data/crm_scoring_cron.xml",
         "data/crm_rfm_segment_data.xml",
         "data/crm_customer_value_cron.xml",
+        "data/crm_cockpit_cron.xml",
         "views/crm_persona_views.xml",
         "views/crm_persona_config_views.xml",
         "views/crm_scoring_rule_views.xml",

@@ -7,13 +7,17 @@ The dashboards are spreadsheets shipped as data, like Odoo's own (spreadsheet_da
 one section per step of the strategy, each a title that opens the screen behind it and a
 dynamic pivot (=PIVOT) on one of crm_strategy's models, so every figure opens the records
 behind it and the record rules of the user who opens the dashboard apply. The managers'
-dashboard adds acquisition cost (company figures, strategy managers only).
+dashboard adds acquisition cost (company figures, strategy managers only). The
+satisfaction dashboard of crm_strategy_survey_dashboard (installed with the survey bridge)
+shows the Net Promoter Score, the customers per NPS class and the surveys' response rate.
 """
 
 import json
 from pathlib import Path
 
-FILES = Path(__file__).resolve().parent.parent / "crm_strategy_spreadsheet_dashboard/data/files"
+REPO = Path(__file__).resolve().parent.parent
+FILES = REPO / "crm_strategy_spreadsheet_dashboard/data/files"
+SATISFACTION_FILES = REPO / "crm_strategy_survey_dashboard/data/files"
 
 # title, model, row group-bys, column group-bys, measures, domain, views of the title link,
 # managers only
@@ -90,7 +94,7 @@ SECTIONS = [
     ),
     (
         "Loyalty Economics by Tier",
-        "crm.loyalty.economics.report",
+        "crm.loyalty.economics.month.report",
         ["tier_id"],
         [],
         [
@@ -104,6 +108,39 @@ SECTIONS = [
         ],
         [],
         ["pivot", "list", "graph"],
+        False,
+    ),
+]
+# the satisfaction dashboard: answered NPS surveys, customers' latest answers, invitations
+SATISFACTION_SECTIONS = [
+    (
+        "Net Promoter Score by Month",
+        "crm.satisfaction.response",
+        ["date_answered:month"],
+        [],
+        ["__count", "nps_value", "score"],
+        [["kind", "=", "nps"], ["state", "=", "answered"], ["scored", "=", True]],
+        ["pivot", "graph", "list"],
+        False,
+    ),
+    (
+        "Customers by NPS Class (Latest Answer)",
+        "crm.satisfaction.response",
+        ["nps_class"],
+        [],
+        ["__count"],
+        [["kind", "=", "nps"], ["is_last", "=", True], ["nps_class", "!=", False]],
+        ["pivot", "list", "graph"],
+        False,
+    ),
+    (
+        "Survey Response Rate by Month",
+        "crm.satisfaction.response",
+        ["date_sent:month"],
+        [],
+        ["__count", "response_rate"],
+        [],
+        ["pivot", "graph", "list"],
         False,
     ),
 ]
@@ -136,14 +173,14 @@ def _link(title, model, domain, views, rows, cols, measures):
     return f"[{title}](odoo://view/{target})"
 
 
-def build(managers):
+def build(managers, sections=SECTIONS, title="CRM Strategy"):
     cells, styles, pivots, formats = {}, {}, {}, {}
     conditional = []
-    cells["A1"] = {"content": '=_t("CRM Strategy")'}
+    cells["A1"] = {"content": f'=_t("{title}")'}
     styles["A1"] = 1
     row = 3
     pivot_id = 0
-    for title, model, rows, cols, measures, domain, views, managers_only in SECTIONS:
+    for name, model, rows, cols, measures, domain, views, managers_only in sections:
         if managers_only and not managers:
             continue
         pivot_id += 1
@@ -152,7 +189,7 @@ def build(managers):
             "type": "ODOO",
             "id": key,
             "formulaId": key,
-            "name": title,
+            "name": name,
             "model": model,
             "domain": domain,
             "context": {},
@@ -161,7 +198,7 @@ def build(managers):
             "columns": [_group(c) for c in cols],
             "fieldMatching": {},
         }
-        cells[f"A{row}"] = {"content": _link(title, model, domain, views, rows, cols, measures)}
+        cells[f"A{row}"] = {"content": _link(name, model, domain, views, rows, cols, measures)}
         styles[f"A{row}"] = 2
         cells[f"A{row + 1}"] = {"content": f"=PIVOT({key})"}
         height = SECTION_ROWS.get(model, DEFAULT_ROWS)
@@ -234,11 +271,25 @@ def build(managers):
     }
 
 
+def dashboards():
+    """{path of a shipped JSON file: the spreadsheet it must hold}."""
+    return {
+        FILES / "crm_strategy_dashboard.json": build(True),
+        FILES / "crm_strategy_my_dashboard.json": build(False),
+        SATISFACTION_FILES / "crm_strategy_satisfaction_dashboard.json": build(
+            False, SATISFACTION_SECTIONS, "Customer Satisfaction"
+        ),
+    }
+
+
+def dump(data):
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
 def main():
-    FILES.mkdir(parents=True, exist_ok=True)
-    for name, managers in (("crm_strategy_dashboard", True), ("crm_strategy_my_dashboard", False)):
-        path = FILES / f"{name}.json"
-        path.write_text(json.dumps(build(managers), indent=1, ensure_ascii=False) + "\n")
+    for path, data in dashboards().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump(data))
         print(path)
 
 

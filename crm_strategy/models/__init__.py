@@ -40,6 +40,7 @@ from . import crm_smart_goal_checkin
 from . import crm_smart_goal_template
 from . import crm_strategy_demo
 from . import crm_marketing_spend
+from . import crm_customer_month
 from . import crm_goal_metric_kpi
 from . import crm_partner_duplicate
 from . import crm_customer_category_share
@@ -49,3 +50,4 @@ from . import res_config_settings_product_affinity
 from . import crm_product_affinity
 from . import res_partner_cross_sell
 from . import crm_lead_cross_sell
+from . import crm_loyalty_month

@@ -99,6 +99,7 @@ class CrmStrategyDemo(models.AbstractModel):
         with_persona = self._demo_personas(partners, today)
         orders = self._demo_orders(rng, partners, today)
         spend = self._demo_acquisition(orders, today)
+        self.env["crm.customer.month"].sudo()._refresh(company)
         CustomerValue = self.env["crm.customer.value"].sudo()
         CustomerValue._refresh(company, today - EARLIER_REFRESH)
         fit = CustomerValue._refresh(company, today)

@@ -4,3 +4,4 @@ from . import crm_acquisition_report
 from . import crm_retention_report
 from . import crm_loyalty_economics_report
 from . import crm_lost_deal_report
+from . import crm_loyalty_economics_month_report

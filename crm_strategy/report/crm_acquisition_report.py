@@ -15,7 +15,9 @@ class CrmAcquisitionReport(models.Model):
     A *new customer* of a company in a month is a customer (commercial entity) whose
     first confirmed sales order in that company is dated in that month. It is
     acquired by the channel of that first order: the order's UTM campaign, source
-    and medium, each taken from its opportunity when the order has none.
+    and medium, each taken from its opportunity when the order has none. Customers
+    and their first orders are read from the stored `crm.customer.month` facts (as of
+    their last refresh), never from the orders.
 
     A row is one (company, month, campaign, source, medium). CAC = spend / new
     customers; CLV:CAC = lifetime value of the new customers / spend (the average
@@ -69,32 +71,19 @@ class CrmAcquisitionReport(models.Model):
     def _query(self):
         return SQL(
             """
-            WITH first_order AS (
-                SELECT DISTINCT ON (so.company_id, p.commercial_partner_id)
-                       so.company_id,
-                       p.commercial_partner_id AS partner_id,
-                       so.date_order,
-                       COALESCE(so.campaign_id, lead.campaign_id) AS campaign_id,
-                       COALESCE(so.source_id, lead.source_id) AS source_id,
-                       COALESCE(so.medium_id, lead.medium_id) AS medium_id
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-             LEFT JOIN crm_lead lead ON lead.id = so.opportunity_id
-                 WHERE so.state = 'sale'
-              ORDER BY so.company_id, p.commercial_partner_id, so.date_order, so.id
-            ),
-            facts AS (
+            WITH facts AS (
                 SELECT s.company_id, date_trunc('month', s.date)::date AS date,
                        s.campaign_id, s.source_id, s.medium_id,
                        s.amount AS spend, 0 AS new_customers, 0.0 AS clv_total
                   FROM crm_marketing_spend s
                 UNION ALL
-                SELECT f.company_id, date_trunc('month', f.date_order)::date,
+                SELECT f.company_id, f.month,
                        f.campaign_id, f.source_id, f.medium_id,
                        0.0, 1, COALESCE(v.clv_total, 0.0)
-                  FROM first_order f
+                  FROM crm_customer_month f
              LEFT JOIN crm_customer_value v
                     ON v.partner_id = f.partner_id AND v.company_id = f.company_id
+                 WHERE f.month_number = 0
             )
             SELECT row_number() OVER () AS id,
                    company_id, date, campaign_id, source_id, medium_id,

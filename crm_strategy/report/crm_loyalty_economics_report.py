@@ -1,11 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from ..models.crm_loyalty_ledger import CREDIT_TYPES
-
-# entry types that issue points (transfers move points between cards: neither issued
-# nor redeemed); a positive adjustment issues, a negative one is neither
-ISSUING_TYPES = tuple(t for t in CREDIT_TYPES if t != "transfer_in")
+from ..models.crm_loyalty_month import ISSUING_TYPES
 
 
 class CrmLoyaltyEconomicsReport(models.Model):

@@ -1,24 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-# One row per customer (commercial entity), company and month with a confirmed sales
-# order, with the month's untaxed revenue in company currency (the way sale.report
-# converts it). Months are calendar months of the order date (UTC).
-CUSTOMER_MONTHS = SQL(
-    """
-    SELECT so.company_id,
-           p.commercial_partner_id AS partner_id,
-           date_trunc('month', so.date_order)::date AS month,
-           COUNT(*) AS orders,
-           SUM(so.amount_untaxed / CASE COALESCE(so.currency_rate, 0)
-                                   WHEN 0 THEN 1.0 ELSE so.currency_rate END) AS revenue
-      FROM sale_order so
-      JOIN res_partner p ON p.id = so.partner_id
-     WHERE so.state = 'sale'
-  GROUP BY so.company_id, p.commercial_partner_id, date_trunc('month', so.date_order)
-    """
-)
-
 
 class CrmRetentionCohortReport(models.Model):
     """Monthly acquisition cohorts x months since the first purchase.
@@ -34,6 +16,8 @@ class CrmRetentionCohortReport(models.Model):
     * *Bought again (%)*: share of the cohort's customers who have placed at least two
       confirmed orders by the end of that month (the cohort's repeat-purchase rate);
     * the row count at month 0 is the cohort's size.
+
+    Read from the stored `crm.customer.month` facts, as of their last refresh.
     """
 
     _name = "crm.retention.cohort.report"
@@ -74,43 +58,24 @@ class CrmRetentionCohortReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                    WITH months AS (%(months)s),
-                    cohorts AS (
-                        SELECT company_id, partner_id, MIN(month) AS cohort
-                          FROM months
-                      GROUP BY company_id, partner_id
-                    )
-                    SELECT row_number() OVER () AS id,
-                           c.company_id,
-                           c.partner_id,
+                    SELECT m.id,
+                           m.company_id,
+                           m.partner_id,
                            cp.user_id,
-                           c.cohort AS cohort_date,
-                           n.month_number,
-                           (c.cohort + make_interval(months => n.month_number))::date AS date,
-                           CASE WHEN m.partner_id IS NULL THEN 0.0 ELSE 100.0 END
-                               AS still_buying,
-                           CASE WHEN SUM(COALESCE(m.orders, 0)) OVER (
-                                         PARTITION BY c.company_id, c.partner_id
-                                             ORDER BY n.month_number) >= 2
-                                THEN 100.0 ELSE 0.0 END AS repeat_buyer,
-                           COALESCE(m.revenue, 0.0) AS revenue,
-                           COALESCE(m.revenue, 0.0) AS revenue_per_customer
-                      FROM cohorts c
-                      JOIN res_partner cp ON cp.id = c.partner_id
-                CROSS JOIN LATERAL generate_series(
-                               0,
-                               ((EXTRACT(YEAR FROM age(date_trunc('month', now()), c.cohort)) * 12
-                                + EXTRACT(MONTH FROM age(date_trunc('month', now()), c.cohort)))
-                               )::int
-                           ) AS n(month_number)
-                 LEFT JOIN months m
-                        ON m.company_id = c.company_id
-                       AND m.partner_id = c.partner_id
-                       AND m.month = c.cohort + make_interval(months => n.month_number)
+                           m.cohort_date,
+                           m.month_number,
+                           m.month AS date,
+                           CASE WHEN m.orders > 0 THEN 100.0 ELSE 0.0 END AS still_buying,
+                           CASE WHEN m.orders_to_date >= 2 THEN 100.0 ELSE 0.0 END
+                               AS repeat_buyer,
+                           m.revenue,
+                           m.revenue AS revenue_per_customer
+                      FROM crm_customer_month m
+                 LEFT JOIN res_partner cp ON cp.id = m.partner_id
+                     WHERE m.month <= date_trunc('month', now())
                 )
                 """,
                 table=SQL.identifier(self._table),
-                months=CUSTOMER_MONTHS,
             )
         )
 
@@ -123,7 +88,8 @@ class CrmRetentionReport(models.Model):
       again in M; *churn rate (%)* = 100 - retention rate.
 
     Averages over the rows, so correct for any selection of customers; group by month
-    (a quarter's figure is the average of its months' rows).
+    (a quarter's figure is the average of its months' rows). Read from the stored
+    `crm.customer.month` facts, as of their last refresh.
     """
 
     _name = "crm.retention.report"
@@ -157,26 +123,18 @@ class CrmRetentionReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                    WITH months AS (%(months)s)
-                    SELECT row_number() OVER () AS id,
-                           prev.company_id,
-                           prev.partner_id,
+                    SELECT m.id,
+                           m.company_id,
+                           m.partner_id,
                            cp.user_id,
-                           (prev.month + interval '1 month')::date AS date,
-                           CASE WHEN cur.partner_id IS NULL THEN 0.0 ELSE 100.0 END
-                               AS retention_rate,
-                           CASE WHEN cur.partner_id IS NULL THEN 100.0 ELSE 0.0 END
-                               AS churn_rate
-                      FROM months prev
-                      JOIN res_partner cp ON cp.id = prev.partner_id
-                 LEFT JOIN months cur
-                        ON cur.company_id = prev.company_id
-                       AND cur.partner_id = prev.partner_id
-                       AND cur.month = prev.month + interval '1 month'
-                     WHERE prev.month < date_trunc('month', now())
+                           m.month AS date,
+                           CASE WHEN m.orders > 0 THEN 100.0 ELSE 0.0 END AS retention_rate,
+                           CASE WHEN m.orders > 0 THEN 0.0 ELSE 100.0 END AS churn_rate
+                      FROM crm_customer_month m
+                 LEFT JOIN res_partner cp ON cp.id = m.partner_id
+                     WHERE m.bought_last_month AND m.month <= date_trunc('month', now())
                 )
                 """,
                 table=SQL.identifier(self._table),
-                months=CUSTOMER_MONTHS,
             )
         )

@@ -39,3 +39,4 @@ from . import test_crm_customer_category_share
 from . import test_crm_product_affinity
 from . import test_crm_product_affinity_tour
 from . import test_crm_automated_email
+from . import test_crm_customer_month

@@ -61,6 +61,7 @@ class TestCrmAcquisition(CustomerValueCase):
                 "company_id": cls.other_company.id,
             }
         )
+        cls.env["crm.customer.month"]._refresh()
 
     def _figures(self, domain, groupby, user=None):
         Report = self.env["crm.acquisition.report"]

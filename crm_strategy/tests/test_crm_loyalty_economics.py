@@ -45,9 +45,10 @@ class TestCrmLoyaltyEconomics(LoyaltyLedgerCase):
         ledger._post_entries([entry(cls.card, "expire", -20, date(2025, 2, 28))])
         cancelled._reverse("order cancelled")
         cls.bob_card.sudo().crm_tier_id = cls.gold
+        cls.env["crm.loyalty.month"]._refresh()
 
-    def _figures(self, domain, groupby, user=None):
-        Report = self.env["crm.loyalty.economics.report"]
+    def _figures(self, domain, groupby, user=None, model="crm.loyalty.economics.report"):
+        Report = self.env[model]
         if user:
             Report = Report.with_user(user)
         rows = Report._read_group(
@@ -107,3 +108,57 @@ class TestCrmLoyaltyEconomics(LoyaltyLedgerCase):
         self.assertEqual(liability.current_value, 150.0)
         march = company_goal(self.env, "redemption_rate", date(2025, 3, 1), date(2025, 3, 31))
         self.assertEqual(march.current_value, 0.0, "nothing issued: no division by zero")
+
+    def _agree(self):
+        """The cockpit's monthly report gives the entries' figures, per month and tier, to
+        a manager and to a salesperson."""
+        monthly = "crm.loyalty.economics.month.report"
+        for user in (self.manager, self.rep):
+            for groupby in (["date:month"], ["tier_id"], ["entry_type"], []):
+                with self.subTest(user=user.login, groupby=groupby):
+                    entries = {
+                        tuple(k.date() if isinstance(k, datetime) else k for k in key): value
+                        for key, value in self._figures([], groupby, user).items()
+                    }
+                    self.assertEqual(self._figures([], groupby, user, model=monthly), entries)
+
+    def test_monthly_report_agrees_with_the_entries(self):
+        self._agree()
+        self.assertEqual(
+            self._figures([], ["date:month"], self.manager, "crm.loyalty.economics.month.report")[
+                (date(2025, 1, 1),)
+            ],
+            (270.0, 135.0, 300.0, 30.0, 0.0, 10.0, 2),
+        )
+
+    def test_monthly_report_after_new_entries(self):
+        """Entries posted after the last refresh count after the next one: a March
+        redemption of Bob's, then its reversal, then a new earning of Carla's."""
+        ledger = self.Ledger.sudo()
+        redeem = ledger._post_entries(
+            [
+                {
+                    "card": self.bob_card,
+                    "entry_type": "redeem",
+                    "points": -40,
+                    "date": datetime(2025, 3, 3, 12),
+                    "reason": "test",
+                }
+            ]
+        )
+        self.env["crm.loyalty.month"]._refresh()
+        self._agree()
+        redeem._reverse("mistake")
+        ledger._post_entries(
+            [
+                {
+                    "card": self.card,
+                    "entry_type": "earn",
+                    "points": 10,
+                    "date": datetime(2025, 3, 9, 12),
+                    "reason": "test",
+                }
+            ]
+        )
+        self.env["crm.loyalty.month"]._refresh()
+        self._agree()

@@ -35,6 +35,7 @@ class TestCrmRetention(CustomerValueCase):
         cls.other_company = cls.env["res.company"].create({"name": "Other Co"})
         cls.dan = Partner.create({"name": "Dan"})
         cls._orders([(cls.dan, d(2025, 1, 7), 500.0)], company_id=cls.other_company.id)
+        cls.env["crm.customer.month"]._refresh()
 
     def _cohorts(self, user):
         rows = (

@@ -31,6 +31,7 @@ class TestCrmStrategyDashboard(CustomerValueCase):
             {"date": date(2025, 1, 1), "source_id": source.id, "amount": 500.0}
         )
         cls.source = source
+        cls.env["crm.customer.month"]._refresh()
 
     def _pivots(self, dashboard):
         return json.loads(dashboard.spreadsheet_data)["pivots"].values()
@@ -135,6 +136,7 @@ class TestCrmStrategyDashboardTour(HttpCase):
             ]
         )
         orders.write({"state": "sale"})
+        self.env["crm.customer.month"]._refresh()
         url = "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action"
         self.start_tour(url, "crm_strategy_cockpit_manager_tour", login=manager.login)
         self.start_tour(url, "crm_strategy_cockpit_rep_tour", login=rep.login)
