@@ -3,7 +3,8 @@
 The matching rules (e-mail, phone, similar names, score) are those of
 `crm.duplicate.mixin`; names are the contact name and the company name of the lead, each
 compared with the same name of the other lead (crm's own trigram indexes). Leads compared:
-active and not won, two by two within one company. Merging goes through Odoo CRM's own
+active and not won, two by two within one company (a lead without a company, shared by all,
+with any). Merging goes through Odoo CRM's own
 merge wizard (`crm.merge.opportunity`): the pair goes with the lead merged away.
 """
 
@@ -92,7 +93,10 @@ class CrmLeadDuplicate(models.Model):
         ]
 
     def _duplicate_pair_filter(self):
-        return SQL("pa.company_id IS NOT DISTINCT FROM pb.company_id")
+        # a lead without a company is shared: it may duplicate any company's lead
+        return SQL(
+            "(pa.company_id IS NULL OR pb.company_id IS NULL OR pa.company_id = pb.company_id)"
+        )
 
     def _duplicate_extra_values(self):
-        return {"company_id": SQL("pa.company_id")}
+        return {"company_id": SQL("COALESCE(pa.company_id, pb.company_id)")}

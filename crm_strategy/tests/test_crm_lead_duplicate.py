@@ -85,6 +85,14 @@ class TestCrmLeadDuplicate(CrmStrategyCase):
         self.assertFalse(self._pair(self.lead_mail, self.lead_elsewhere))
         self.assertFalse(self._pair(self.lead_mail_again, self.lead_elsewhere))
 
+    def test_a_lead_without_company_pairs_with_any_company(self):
+        shared = self.env["crm.lead"].create(
+            {"name": "Shared", "email_from": "anna@harbour.test", "company_id": False}
+        )
+        self.Duplicate._refresh()
+        self.assertEqual(self._pair(self.lead_mail, shared).company_id, self.company)
+        self.assertEqual(self._pair(self.lead_elsewhere, shared).company_id, self.other_company)
+
     def test_won_and_lost_leads_are_not_compared(self):
         self.lead_mail_again.action_set_won()
         self.lead_phone_again.action_set_lost()
