@@ -277,8 +277,9 @@ class CrmDuplicateMixin(models.AbstractModel):
                  CROSS JOIN LATERAL (
                        SELECT COALESCE(pa.email_normalized, '') != ''
                                   AND pa.email_normalized = pb.email_normalized AS same_email,
-                              EXISTS (SELECT 1 FROM phones x JOIN phones y ON y.num = x.num
-                                       WHERE x.id = pairs.a AND y.id = pairs.b) AS same_phone,
+                              EXISTS (SELECT 1 FROM (VALUES (%(pa_phone)s), (%(pa_mobile)s)) x(num)
+                                        JOIN (VALUES (%(pb_phone)s), (%(pb_mobile)s)) y(num)
+                                          ON y.num = x.num) AS same_phone,
                               COALESCE(n.sim, 0) AS name_sim
                  ) AS why
                  WHERE %(pair_filter)s
@@ -290,6 +291,10 @@ class CrmDuplicateMixin(models.AbstractModel):
                 b=field_b,
                 phone=self._phone_key(SQL("p.phone")),
                 mobile=self._phone_key(SQL("p.mobile")),
+                pa_phone=self._phone_key(SQL("pa.phone")),
+                pa_mobile=self._phone_key(SQL("pa.mobile")),
+                pb_phone=self._phone_key(SQL("pb.phone")),
+                pb_mobile=self._phone_key(SQL("pb.mobile")),
                 scope_p=scope_p,
                 first=first,
                 names=name_pairs,
