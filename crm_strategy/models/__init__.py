@@ -42,7 +42,10 @@ from . import crm_strategy_demo
 from . import crm_marketing_spend
 from . import crm_customer_month
 from . import crm_goal_metric_kpi
+from . import crm_duplicate_mixin
 from . import crm_partner_duplicate
+from . import crm_lead_duplicate
+from . import crm_contact_standardize
 from . import crm_customer_category_share
 from . import res_partner_category_share
 from . import res_company_product_affinity

@@ -119,7 +119,14 @@ class CrmScoringRule(models.Model):
         return ast.literal_eval(self.domain or "[]")
 
     def _search_leads(self):
-        """Query of the leads this fit rule matches (archived ones included, no record rules)."""
+        """Query of the leads this fit rule matches (archived ones included, no record rules).
+        Fields read per company (e.g. the customer's segment or NPS class) are read in the
+        rule's company, whoever rescores."""
         self.ensure_one()
-        leads = self.env["crm.lead"].sudo().with_context(active_test=False)
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .with_company(self.company_id)
+        )
         return leads._search(self._parsed_domain())

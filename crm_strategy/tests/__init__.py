@@ -34,6 +34,9 @@ from . import test_crm_rfm_segment_offer
 from . import test_crm_lost_deal_report
 from . import test_crm_buying_archetype
 from . import test_crm_partner_duplicate
+from . import test_crm_lead_duplicate
+from . import test_crm_lead_duplicate_tour
+from . import test_crm_contact_standardize
 from . import test_crm_partner_duplicate_tour
 from . import test_crm_customer_category_share
 from . import test_crm_product_affinity

@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from .common import CrmStrategyCase
@@ -45,6 +46,27 @@ class TestCrmPartnerDuplicate(CrmStrategyCase):
         self.assertFalse(smith.same_email)
         self.assertIn("same phone number", smith.reasons)
         self.assertLess(smith.score, acme.score)
+
+    def test_find_duplicates_is_for_managers_and_their_companies(self):
+        """A rep cannot trigger the all-company recomputation over RPC; a manager's run
+        keeps the pairs to review of a company they do not work in."""
+        with self.assertRaises(AccessError):
+            self.Duplicate.with_user(self.rep).action_refresh()
+        far = self.env["res.company"].create({"name": "Far Company"})
+        Partner = self.env["res.partner"]
+        twins = Partner.create(
+            [
+                {"name": "Quillon Far", "email": "far@quillon.test", "company_id": far.id},
+                {"name": "Q. Far", "email": "far@quillon.test", "company_id": far.id},
+            ]
+        )
+        self.Duplicate._refresh()
+        far_pair = self._pair(*twins)
+        self.assertTrue(far_pair)
+        action = self.Duplicate.with_user(self.manager).action_refresh()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertTrue(far_pair.exists())
+        self.assertTrue(self._pair(self.acme, self.acme_again))
 
     def test_company_and_its_contact_archived_and_users_are_not_duplicates(self):
         self.Duplicate._refresh()

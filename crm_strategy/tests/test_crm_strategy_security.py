@@ -63,6 +63,7 @@ class TestCrmStrategySecurity(CrmStrategyCase):
             "crm.loyalty.tier.history",
             "crm.smart.goal",
             "crm.smart.goal.checkin",
+            "crm.lead.duplicate",
         ):
             with self.subTest(model=model):
                 rules = self.env["ir.rule"].search([("model_id.model", "=", model)])

@@ -172,7 +172,8 @@ class CrmSatisfactionResponse(models.Model):
     @api.model
     def _send_from_contacts(self, partners):
         """A user's "Send satisfaction survey" on contacts: the current company's survey
-        (default: the NPS survey shipped with the module), whatever the period."""
+        (default: the NPS survey shipped with the module), whatever the period; blacklisted
+        contacts and those who withdrew consent (or whose company did) are skipped."""
         partners.check_access("read")
         if not self.env.user.has_group("crm_strategy.group_crm_strategy_user"):
             raise UserError(self.env._("Only salespeople can send satisfaction surveys."))
@@ -186,6 +187,9 @@ class CrmSatisfactionResponse(models.Model):
                     names=", ".join(without_email.mapped("display_name")),
                 )
             )
+        partners = partners.filtered(lambda p: not p._crm_satisfaction_opted_out())
+        if not partners:
+            return self
         company = self.env.company
         survey = company.sudo().crm_satisfaction_survey_id or self.env.ref(
             "crm_strategy_survey.survey_nps", raise_if_not_found=False
@@ -215,6 +219,10 @@ class CrmSatisfactionResponse(models.Model):
                   AND so.date_order > %(since)s
                   AND contact.active AND customer.active
                   AND COALESCE(contact.email, '') != ''
+                  AND NOT COALESCE(contact.crm_profiling_withdrawn, FALSE)
+                  AND NOT COALESCE(customer.crm_profiling_withdrawn, FALSE)
+                  AND NOT EXISTS (SELECT 1 FROM mail_blacklist bl
+                                   WHERE bl.active AND bl.email = contact.email_normalized)
                   AND NOT EXISTS (SELECT 1
                                     FROM crm_satisfaction_response sent
                                    WHERE sent.partner_id = customer.id

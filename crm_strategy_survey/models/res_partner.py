@@ -68,16 +68,32 @@ class ResPartner(models.Model):
             )
         ]
 
+    def _crm_satisfaction_opted_out(self):
+        """No satisfaction survey: blacklisted address, or consent withdrawn by the contact
+        or its company."""
+        self.ensure_one()
+        return (
+            self.is_blacklisted
+            or self.crm_profiling_withdrawn
+            or self.commercial_partner_id.crm_profiling_withdrawn
+        )
+
     def action_crm_send_satisfaction_survey(self):
         responses = self.env["crm.satisfaction.response"]._send_from_contacts(self)
+        message = self.env._(
+            "Satisfaction survey sent to %(count)s contact(s).", count=len(responses)
+        )
+        skipped = len(self) - len(responses)
+        if skipped:
+            message += " " + self.env._(
+                "%(count)s skipped: blacklisted or withdrew consent.", count=skipped
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": self.env._(
-                    "Satisfaction survey sent to %(count)s contact(s).", count=len(responses)
-                ),
+                "type": "success" if responses else "warning",
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

@@ -101,6 +101,30 @@ class TestCrmSatisfaction(TransactionCase):
         with self.assertRaises(UserError):
             nomail.with_user(self.rep).action_crm_send_satisfaction_survey()
 
+    def test_blacklisted_and_withdrawn_contacts_get_no_survey(self):
+        Partner = self.env["res.partner"]
+        blacklisted = Partner.create({"name": "Bea Blacklisted", "email": "Bea@Example.com"})
+        self.env["mail.blacklist"]._add("bea@example.com")
+        withdrawn = Partner.create(
+            {"name": "Will Withdrawn", "email": "will@example.com", "user_id": self.rep.id}
+        )
+        withdrawn.crm_profiling_withdrawn = True
+        firm = Partner.create({"name": "Private Firm", "is_company": True})
+        firm.crm_profiling_withdrawn = True
+        employee = Partner.create(
+            {"name": "Erin Employee", "email": "erin@firm.test", "parent_id": firm.id}
+        )
+        contacts = (self.customer | blacklisted | withdrawn | employee).with_user(self.rep)
+        action = contacts.action_crm_send_satisfaction_survey()
+        self.assertEqual(self.Response.search([]).partner_id, self.customer)
+        self.assertIn("3 skipped", action["params"]["message"])
+        # nor after their orders
+        self.Response.search([]).unlink()
+        for partner in (blacklisted, withdrawn, employee):
+            self._order(partner, days_ago=8)
+        self.Response._cron_send_after_orders()
+        self.assertFalse(self.Response.search([]))
+
     def test_archived_survey_is_refused(self):
         self.survey.active = False
         with self.assertRaises(UserError):
