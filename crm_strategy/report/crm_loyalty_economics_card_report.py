@@ -17,6 +17,14 @@ class CrmLoyaltyEconomicsCardReport(models.Model):
     _order = "card_id"
     _rec_name = "card_id"
 
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec.split(":")[0] == "active_members":
+            # one row per card: the distinct cards are the rows, no sort needed
+            return SQL(
+                "COALESCE(SUM(%s), 0)", self._field_to_sql(self._table, "active_members", query)
+            )
+        return super()._read_group_select(aggregate_spec, query)
+
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(

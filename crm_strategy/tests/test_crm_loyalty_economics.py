@@ -187,6 +187,12 @@ class TestCrmLoyaltyEconomics(LoyaltyLedgerCase):
         self.assertEqual(figures[(self.gold,)], (200.0, 100.0, 200.0, 0.0, 0.0, 0.0, 1))
         rep = self._figures([], [], self.rep, "crm.loyalty.economics.card.report")
         self.assertEqual(rep[()][:2], (50.0, 25.0), "the rep does not see Bob's card")
+        nobody = [("partner_id", "=", False)]
+        self.assertEqual(
+            self._figures(nobody, [], model="crm.loyalty.economics.card.report"),
+            {(): (0.0, 0.0, 0.0, 0.0, 0.0, False, 0)},
+            "no card: no active member, no division by zero",
+        )
 
     def test_card_report_after_new_entries(self):
         """A redemption of Bob's posted after the last refresh counts after the next one,
