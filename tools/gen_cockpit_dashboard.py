@@ -94,7 +94,7 @@ SECTIONS = [
     ),
     (
         "Loyalty Economics by Tier",
-        "crm.loyalty.economics.month.report",
+        "crm.loyalty.economics.card.report",
         ["tier_id"],
         [],
         [

@@ -54,3 +54,4 @@ from . import crm_product_affinity
 from . import res_partner_cross_sell
 from . import crm_lead_cross_sell
 from . import crm_loyalty_month
+from . import crm_loyalty_card_total

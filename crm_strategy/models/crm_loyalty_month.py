@@ -126,6 +126,7 @@ class CrmLoyaltyMonth(models.Model):
         if card_ids is None or card_ids:
             cr.execute(self._facts_sql(card_ids))
             written = cr.rowcount
+            self.env["crm.loyalty.card.total"]._rewrite(card_ids)
         ICP.set_param(WATERMARK, fields.Datetime.to_string(now))
         self.invalidate_model()
         return written

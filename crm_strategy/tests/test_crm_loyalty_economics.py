@@ -162,3 +162,53 @@ class TestCrmLoyaltyEconomics(LoyaltyLedgerCase):
         )
         self.env["crm.loyalty.month"]._refresh()
         self._agree()
+
+    def _agree_per_card(self):
+        """The cockpit's per-card report gives the entries' figures over all dates, per
+        tier, program and member, to a manager and to a salesperson: active members are
+        distinct cards."""
+        per_card = "crm.loyalty.economics.card.report"
+        for user in (self.manager, self.rep):
+            for groupby in (["tier_id"], ["program_id"], ["partner_id"], []):
+                with self.subTest(user=user.login, groupby=groupby):
+                    self.assertEqual(
+                        self._figures([], groupby, user, model=per_card),
+                        self._figures([], groupby, user),
+                    )
+
+    def test_card_report_agrees_with_the_entries(self):
+        self._agree_per_card()
+        figures = self._figures([], ["tier_id"], self.manager, "crm.loyalty.economics.card.report")
+        # Carla (no tier): 50 points held, worth 25, 100 issued, 30 redeemed, 20 expired;
+        # Bob (Gold): 200 held, issued, nothing redeemed
+        self.assertEqual(
+            figures[(self.env["crm.loyalty.tier"],)], (50.0, 25.0, 100.0, 30.0, 20.0, 30.0, 1)
+        )
+        self.assertEqual(figures[(self.gold,)], (200.0, 100.0, 200.0, 0.0, 0.0, 0.0, 1))
+        rep = self._figures([], [], self.rep, "crm.loyalty.economics.card.report")
+        self.assertEqual(rep[()][:2], (50.0, 25.0), "the rep does not see Bob's card")
+        nobody = [("partner_id", "=", False)]
+        self.assertEqual(
+            self._figures(nobody, [], model="crm.loyalty.economics.card.report"),
+            {(): (0.0, 0.0, 0.0, 0.0, 0.0, False, 0)},
+            "no card: no active member, no division by zero",
+        )
+
+    def test_card_report_after_new_entries(self):
+        """A redemption of Bob's posted after the last refresh counts after the next one,
+        and his card stays one active member."""
+        self.Ledger.sudo()._post_entries(
+            [
+                {
+                    "card": self.bob_card,
+                    "entry_type": "redeem",
+                    "points": -40,
+                    "date": datetime(2025, 3, 3, 12),
+                    "reason": "test",
+                }
+            ]
+        )
+        self.env["crm.loyalty.month"]._refresh()
+        self._agree_per_card()
+        figures = self._figures([], ["tier_id"], self.manager, "crm.loyalty.economics.card.report")
+        self.assertEqual(figures[(self.gold,)], (160.0, 80.0, 200.0, 40.0, 0.0, 20.0, 1))
