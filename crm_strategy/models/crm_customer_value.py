@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..services import clv, rfm
+from .cron_per_company import refresh_next_company
 
 _logger = logging.getLogger(__name__)
 
@@ -638,18 +639,7 @@ class CrmCustomerValue(models.Model):
     @api.model
     def _cron_refresh(self):
         """Nightly: one company per call (a fit needs all of a company's customers at once)."""
-        ICP = self.env["ir.config_parameter"].sudo()
-        last_id = int(ICP.get_param(CRON_POSITION) or 0)
-        companies = self.env["res.company"].sudo().search([("id", ">", last_id)], order="id")
-        if not companies:
-            ICP.set_param(CRON_POSITION, 0)
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return
-        company = companies[0]
-        self.sudo()._refresh(company)
-        remaining = len(companies) - 1
-        ICP.set_param(CRON_POSITION, company.id if remaining else 0)
-        self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+        refresh_next_company(self.env, CRON_POSITION, self.sudo()._refresh)
 
     @api.model
     def _check_refresh_rights(self):

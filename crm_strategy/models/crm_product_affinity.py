@@ -21,6 +21,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from .cron_per_company import refresh_next_company
+
 CRON_POSITION = "crm_strategy.product_affinity_position"
 STRATEGY_MANAGER = "crm_strategy.group_crm_strategy_manager"
 
@@ -233,15 +235,4 @@ class CrmProductAffinity(models.Model):
     @api.model
     def _cron_refresh(self):
         """Nightly: one company per call."""
-        ICP = self.env["ir.config_parameter"].sudo()
-        last_id = int(ICP.get_param(CRON_POSITION) or 0)
-        companies = self.env["res.company"].sudo().search([("id", ">", last_id)], order="id")
-        if not companies:
-            ICP.set_param(CRON_POSITION, 0)
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return
-        company = companies[0]
-        self.sudo()._refresh_company(company)
-        remaining = len(companies) - 1
-        ICP.set_param(CRON_POSITION, company.id if remaining else 0)
-        self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+        refresh_next_company(self.env, CRON_POSITION, self.sudo()._refresh_company)
