@@ -10,9 +10,9 @@ years with UTM sources, and marketing spend in SQL, then in the same run:
 2. for each pivot of the managers' "CRM Strategy" dashboard (as the administrator) and of
    "My CRM Strategy" (as the salesperson), times the pivot read the way the Dashboards app
    sends it (`read_group`: record rules, ORM, the report view), and for the order-based
-   reports (acquisition cost, retention cohorts, retention and churn) the bare SQL bound:
-   the report's own view (read from the database, never copied) aggregated the same way
-   with nothing around it, checking both count the same rows.
+   reports (acquisition cost, the cohort totals behind retention cohorts and churn) the
+   bare SQL bound: the report's own view (read from the database, never copied) or stored
+   table aggregated the same way with nothing around it, checking both count the same rows.
 
 3. the loyalty refreshes (`crm.loyalty.month` and the per-card totals it rewrites) over a
    bulk-loaded ledger, and the loyalty pivot read from the entries (before).
@@ -32,6 +32,7 @@ from benchlib import close_env, create_db, finish, make_say, open_env, timed
 say = make_say("bench_cockpit")
 REPORTS = (
     "crm.acquisition.report",
+    "crm.customer.cohort",
     "crm.retention.cohort.report",
     "crm.retention.report",
     "crm.loyalty.economics.month.report",
@@ -231,10 +232,13 @@ def bare_sql(env, pivot):
     """The report's SQL, grouped like the pivot, with no ORM, rules or joins around it."""
     Model = env[pivot["model"]]
     cr = env.cr
-    cr.execute(
-        "SELECT pg_get_viewdef(%s::regclass, true)", [Model._table]
-    )  # the view the model created in init(): its own SQL
-    view_sql = cr.fetchone()[0].rstrip().rstrip(";").replace("%", "%%")
+    cr.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass", [Model._table])
+    if cr.fetchone()[0] == "v":
+        # the view the model created in init(): its own SQL
+        cr.execute("SELECT pg_get_viewdef(%s::regclass, true)", [Model._table])
+        view_sql = cr.fetchone()[0].rstrip().rstrip(";").replace("%", "%%")
+    else:  # a stored table (the refresh's totals)
+        view_sql = f"SELECT * FROM {Model._table}"
     groups = [g["fieldName"] for g in pivot["rows"] + pivot["columns"]]
     exprs = [
         f"date_trunc('{g['granularity']}', {g['fieldName']})"

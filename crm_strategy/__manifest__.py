@@ -72,6 +72,7 @@
         "views/crm_marketing_spend_views.xml",
         "views/crm_acquisition_report_views.xml",
         "views/crm_retention_report_views.xml",
+        "views/crm_customer_cohort_views.xml",
         "views/crm_loyalty_economics_report_views.xml",
         "views/crm_strategy_menus.xml",
     ],

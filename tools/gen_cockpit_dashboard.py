@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 FILES = REPO / "crm_strategy_spreadsheet_dashboard/data/files"
 SATISFACTION_FILES = REPO / "crm_strategy_survey_dashboard/data/files"
 
+COHORTS = "Retention Cohorts: Still Buying (%)"
 # title, model, row group-bys, column group-bys, measures, domain, views of the title link,
 # managers only
 SECTIONS = [
@@ -73,8 +74,8 @@ SECTIONS = [
         True,
     ),
     (
-        "Retention Cohorts: Still Buying (%)",
-        "crm.retention.cohort.report",
+        COHORTS,
+        "crm.customer.cohort",
         ["cohort_date:month"],
         ["month_number"],
         ["still_buying"],
@@ -84,11 +85,11 @@ SECTIONS = [
     ),
     (
         "Retention and Churn by Month",
-        "crm.retention.report",
+        "crm.customer.cohort",
         ["date:month"],
         [],
-        ["__count", "retention_rate", "churn_rate"],
-        [],
+        ["last_month_buyers", "retention_rate", "churn_rate"],
+        [["last_month_buyers", ">", 0]],
         ["pivot", "graph", "list"],
         False,
     ),
@@ -145,7 +146,7 @@ SATISFACTION_SECTIONS = [
     ),
 ]
 # rows reserved for each section's pivot (its rows, the header and the total)
-SECTION_ROWS = {"crm.retention.cohort.report": 16}
+SECTION_ROWS = {COHORTS: 16}
 DEFAULT_ROWS = 12
 
 
@@ -201,8 +202,8 @@ def build(managers, sections=SECTIONS, title="CRM Strategy"):
         cells[f"A{row}"] = {"content": _link(name, model, domain, views, rows, cols, measures)}
         styles[f"A{row}"] = 2
         cells[f"A{row + 1}"] = {"content": f"=PIVOT({key})"}
-        height = SECTION_ROWS.get(model, DEFAULT_ROWS)
-        if model == "crm.retention.cohort.report":
+        height = SECTION_ROWS.get(name, DEFAULT_ROWS)
+        if name == COHORTS:
             # heat map: white to green over the shares still buying
             conditional.append(
                 {

@@ -5,8 +5,8 @@ Usage: python3 tools/screenshot.py [--base-url URL] [--debug-port N] OUT.png PAT
 
 Pairs of output file and URL path, e.g.
     docs/img/personas.png /odoo/action-crm_strategy.crm_persona_action
-A path may end with "|CSS" (split at the first "|"): that element (a notebook tab, say) is
-clicked before the shot.
+A path may end with "|CSS" (split at the first "|"): that element (a notebook tab, a
+dashboard's name) is clicked before the shot.
 "{MODEL DOMAIN [ORDER]}" in a path is replaced by the id of the first record found, e.g.
     /odoo/crm/{crm.lead [["score_hot", "=", true]] score desc}|a[name=lead_scoring]
 Logs in as admin/admin on --base-url (default $SCREENSHOT_BASE_URL or http://localhost:8069) and
@@ -30,9 +30,11 @@ import websocket
 
 WIDTH, HEIGHT = 1440, 900
 
-# The action's view is in the page, Odoo's loading indicator is gone, no blocking overlay.
+# The action's view (or a dashboard's drawn spreadsheet) is in the page,
+# Odoo's loading indicator is gone, no blocking overlay.
 READY = """(() => document.readyState === 'complete'
-    && !!document.querySelector('.o_action_manager .o_view_controller')
+    && !!document.querySelector(
+        '.o_action_manager .o_view_controller, .o_spreadsheet_dashboard_action .o-grid canvas')
     && !document.querySelector('.o_loading_indicator, .o_blockUI, .o_dialog .o_error_dialog')
 )()"""
 # {model domain order}: a record found by search() through the logged-in session

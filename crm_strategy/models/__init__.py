@@ -40,7 +40,9 @@ from . import crm_smart_goal_checkin
 from . import crm_smart_goal_template
 from . import crm_strategy_demo
 from . import crm_marketing_spend
+from . import crm_ratio_measure_mixin
 from . import crm_customer_month
+from . import crm_customer_cohort
 from . import crm_goal_metric_kpi
 from . import crm_duplicate_mixin
 from . import crm_partner_duplicate

@@ -16,7 +16,8 @@ Invariants:
 * only `_refresh` writes the table (as superuser): it is nobody's document.
 
 The acquisition, retention and cohort reports are views over this table: opening them
-aggregates at most customers x months rows, never the orders.
+aggregates at most customers x months rows, never the orders. The same refresh sums it
+per salesperson, cohort and month into `crm.customer.cohort`, what the cockpit reads.
 """
 
 from datetime import timedelta
@@ -175,7 +176,7 @@ class CrmCustomerMonth(models.Model):
             companies = self.env["res.company"].search([])  # pylint: disable=no-search-all  # few
 
         self.env["sale.order"].flush_model()
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "user_id"])
         self.env["crm.lead"].flush_model(["campaign_id", "source_id", "medium_id"])
         written = 0
         for company in companies.sudo():
@@ -214,8 +215,11 @@ class CrmCustomerMonth(models.Model):
             if partner_ids is None or partner_ids:
                 cr.execute(self._facts_sql(company, month, partner_ids))
                 written += cr.rowcount
+            # every time, also with no order changed: a customer may have changed salesperson
+            self.env["crm.customer.cohort"]._rebuild(company, month)
             ICP.set_param(WATERMARK % company.id, fields.Datetime.to_string(now))
         self.invalidate_model()
+        self.env["crm.customer.cohort"].invalidate_model()
         return written
 
     @api.model

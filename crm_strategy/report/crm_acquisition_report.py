@@ -1,13 +1,6 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-# ratios computed from the sums of each group, so that a pivot's cells, subtotals
-# and totals, and the goal metrics, are each one division of two sums
-RATIO_MEASURES = {
-    "cac": ("spend", "new_customers"),
-    "clv_cac_ratio": ("clv_total", "spend"),
-}
-
 
 class CrmAcquisitionReport(models.Model):
     """Marketing spend, new customers and their lifetime value per channel and month.
@@ -22,16 +15,21 @@ class CrmAcquisitionReport(models.Model):
     A row is one (company, month, campaign, source, medium). CAC = spend / new
     customers; CLV:CAC = lifetime value of the new customers / spend (the average
     lifetime value over the CAC). Both are computed from the sums of the group being
-    shown (see `_read_group_select`), never averaged; they are empty when the
+    shown (`crm.ratio.measure.mixin`), never averaged; they are empty when the
     divisor is zero (no new customer, no spend). Group by the UTM fields the spend
     is recorded on: spend recorded per source only sits under an empty campaign.
     """
 
     _name = "crm.acquisition.report"
+    _inherit = ["crm.ratio.measure.mixin"]
     _description = "Acquisition Cost Analysis"
     _auto = False
     _order = "date desc"
     _rec_name = "date"
+    _ratio_measures = {
+        "cac": ("spend", "new_customers", 1),
+        "clv_cac_ratio": ("clv_total", "spend", 1),
+    }
 
     date = fields.Date("Month", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -58,26 +56,18 @@ class CrmAcquisitionReport(models.Model):
         help="Lifetime value of the new customers / marketing spend.",
     )
 
-    def _read_group_select(self, aggregate_spec, query):
-        fname = aggregate_spec.split(":")[0]
-        if fname in RATIO_MEASURES:
-            self._field_to_sql(self._table, fname, query)  # checks access to the field
-            numerator, denominator = (
-                self._field_to_sql(self._table, name, query) for name in RATIO_MEASURES[fname]
-            )
-            return SQL("SUM(%s) / NULLIF(SUM(%s), 0)", numerator, denominator)
-        return super()._read_group_select(aggregate_spec, query)
-
     def _query(self):
         return SQL(
             """
             WITH facts AS (
-                SELECT s.company_id, date_trunc('month', s.date)::date AS date,
+                SELECT s.id::bigint * 2 AS fact_id,
+                       s.company_id, date_trunc('month', s.date)::date AS date,
                        s.campaign_id, s.source_id, s.medium_id,
                        s.amount AS spend, 0 AS new_customers, 0.0 AS clv_total
                   FROM crm_marketing_spend s
                 UNION ALL
-                SELECT f.company_id, f.month,
+                SELECT f.id::bigint * 2 + 1,
+                       f.company_id, f.month,
                        f.campaign_id, f.source_id, f.medium_id,
                        0.0, 1, COALESCE(v.clv_total, 0.0)
                   FROM crm_customer_month f
@@ -85,7 +75,9 @@ class CrmAcquisitionReport(models.Model):
                     ON v.partner_id = f.partner_id AND v.company_id = f.company_id
                  WHERE f.month_number = 0
             )
-            SELECT row_number() OVER () AS id,
+            -- a fact belongs to one group: its smallest fact is a stable, unique id, and
+            -- unlike row_number() lets a filter on the company reach the tables
+            SELECT MIN(fact_id) AS id,
                    company_id, date, campaign_id, source_id, medium_id,
                    SUM(spend) AS spend,
                    SUM(new_customers) AS new_customers,

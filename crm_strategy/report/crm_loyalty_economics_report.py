@@ -20,10 +20,12 @@ class CrmLoyaltyEconomicsReport(models.Model):
     """
 
     _name = "crm.loyalty.economics.report"
+    _inherit = ["crm.ratio.measure.mixin"]
     _description = "Loyalty Economics Analysis"
     _auto = False
     _order = "date desc"
     _rec_name = "date"
+    _ratio_measures = {"redemption_rate": ("points_redeemed", "points_issued", 100)}
 
     date = fields.Datetime(readonly=True)
     entry_id = fields.Many2one("crm.loyalty.ledger", "Ledger Entry", readonly=True)
@@ -54,13 +56,6 @@ class CrmLoyaltyEconomicsReport(models.Model):
 
     def _read_group_select(self, aggregate_spec, query):
         fname = aggregate_spec.split(":")[0]
-        if fname == "redemption_rate":
-            self._field_to_sql(self._table, fname, query)  # checks access to the field
-            return SQL(
-                "100.0 * SUM(%s) / NULLIF(SUM(%s), 0)",
-                self._field_to_sql(self._table, "points_redeemed", query),
-                self._field_to_sql(self._table, "points_issued", query),
-            )
         if fname == "active_members":
             return SQL(
                 "COUNT(DISTINCT %s) FILTER (WHERE %s = 1)",

@@ -1,3 +1,5 @@
+import odoo.http
+
 from . import test_crm_strategy_security
 from . import test_crm_strategy_tour
 from . import test_crm_persona
@@ -43,3 +45,9 @@ from . import test_crm_product_affinity
 from . import test_crm_product_affinity_tour
 from . import test_crm_automated_email
 from . import test_crm_customer_month
+
+# Build the web server's static-file map now, in the test loader's single thread, before
+# any tour: it parses every manifest, and Python 3.11's AST parser is not thread-safe
+# (CPython issue 106905), so a browser's first concurrent requests could fail with
+# "SystemError: AST constructor recursion depth mismatch" (seen in our dashboard tour).
+odoo.http.root.statics  # noqa: B018

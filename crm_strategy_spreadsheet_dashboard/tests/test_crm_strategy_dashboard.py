@@ -36,14 +36,12 @@ class TestCrmStrategyDashboard(CustomerValueCase):
     def _pivots(self, dashboard):
         return json.loads(dashboard.spreadsheet_data)["pivots"].values()
 
-    def _read_pivot(self, pivot, user, extra_domain=()):
+    def _read_pivot(self, pivot, user, extra_domain=(), extra_measures=()):
         """The pivot's figures as `user`, grouped by its row group-bys."""
         Model = self.env[pivot["model"]].with_user(user)
         measures = [
-            "__count"
-            if m["fieldName"] == "__count"
-            else f"{m['fieldName']}:{Model._fields[m['fieldName']].aggregator}"
-            for m in pivot["measures"]
+            "__count" if name == "__count" else f"{name}:{Model._fields[name].aggregator}"
+            for name in [m["fieldName"] for m in pivot["measures"]] + list(extra_measures)
         ]
         rows = [
             f"{g['fieldName']}:{g['granularity']}" if g.get("granularity") else g["fieldName"]
@@ -77,15 +75,13 @@ class TestCrmStrategyDashboard(CustomerValueCase):
         """January 2025's cohort holds both customers for the manager, the rep's
         (unassigned) one only for the rep; the manager's CAC is 500 / 2."""
         cohort = next(
-            p
-            for p in self._pivots(self.my_dashboard)
-            if p["model"] == "crm.retention.cohort.report"
+            p for p in self._pivots(self.my_dashboard) if p["name"].startswith("Retention Cohorts")
         )
         january = [("cohort_date", "=", date(2025, 1, 1)), ("month_number", "=", 0)]
-        [manager_row] = self._read_pivot(cohort, self.manager, january)
-        [rep_row] = self._read_pivot(cohort, self.rep, january)
-        self.assertEqual((manager_row["__count"], manager_row["still_buying"]), (2, 100.0))
-        self.assertEqual((rep_row["__count"], rep_row["still_buying"]), (1, 100.0))
+        [manager_row] = self._read_pivot(cohort, self.manager, january, ["customers"])
+        [rep_row] = self._read_pivot(cohort, self.rep, january, ["customers"])
+        self.assertEqual((manager_row["customers"], manager_row["still_buying"]), (2, 100.0))
+        self.assertEqual((rep_row["customers"], rep_row["still_buying"]), (1, 100.0))
 
         cac = next(
             p for p in self._pivots(self.dashboard) if p["model"] == "crm.acquisition.report"
@@ -101,13 +97,14 @@ class TestCrmStrategyDashboard(CustomerValueCase):
             {"login": "cockpit_other_manager", "company_id": other.id, "company_ids": [other.id]}
         )
         for pivot in self._pivots(self.dashboard):
-            if pivot["model"] in ("crm.acquisition.report", "crm.retention.cohort.report"):
+            if pivot["model"] in ("crm.acquisition.report", "crm.customer.cohort"):
                 self.assertFalse(self._read_pivot(pivot, manager), pivot["name"])
 
 
 @tagged("post_install", "-at_install")
 class TestCrmStrategyDashboardTour(HttpCase):
-    """A manager and a salesperson open the cockpit, then the cohorts behind it."""
+    """A manager and a salesperson open the cockpit, see their own figures in it (read
+    from the spreadsheet the browser evaluated), then the cohorts behind it."""
 
     def test_cockpit_tour(self):
         manager = new_test_user(
@@ -121,10 +118,15 @@ class TestCrmStrategyDashboardTour(HttpCase):
         customers = Partner.create({"name": "Cockpit nobody's"}) | Partner.create(
             {"name": "Cockpit manager's", "user_id": manager.id}
         )
+        source = self.env["utm.source"].create({"name": "Cockpit tour ads"})
+        self.env["crm.marketing.spend"].create(
+            {"date": date(2025, 1, 1), "source_id": source.id, "amount": 500.0}
+        )
         orders = self.env["sale.order"].create(
             [
                 {
                     "partner_id": customer.id,
+                    "source_id": source.id,
                     "date_order": datetime(2025, 1, 10, 12),
                     "order_line": [
                         Command.create(
@@ -137,6 +139,7 @@ class TestCrmStrategyDashboardTour(HttpCase):
         )
         orders.write({"state": "sale"})
         self.env["crm.customer.month"]._refresh()
+        self.env["crm.customer.value"]._refresh(self.env.company)
         url = "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action"
         self.start_tour(url, "crm_strategy_cockpit_manager_tour", login=manager.login)
         self.start_tour(url, "crm_strategy_cockpit_rep_tour", login=rep.login)

@@ -6,9 +6,60 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 const COMPANY_DASHBOARD = ".o_dashboard_name:contains('CRM Strategy'):not(:contains('My'))";
 const MY_DASHBOARD = ".o_dashboard_name:contains('My CRM Strategy')";
 
+/** The spreadsheet model of the dashboard on screen (the Dashboards app's component). */
+function dashboardModel() {
+    const nodes = [odoo.__WOWL_DEBUG__.root.__owl__];
+    while (nodes.length) {
+        const node = nodes.pop();
+        const model = node.component.state?.activeDashboard?.model;
+        if (model) {
+            return model;
+        }
+        nodes.push(...Object.values(node.children));
+    }
+    throw new Error("no dashboard on screen");
+}
+
+/** Every number the dashboard's sheet shows, pivots' spilled values included. */
+function shownNumbers(model) {
+    const sheetId = model.getters.getActiveSheetId();
+    const zone = {
+        left: 0,
+        top: 0,
+        right: model.getters.getNumberCols(sheetId) - 1,
+        bottom: model.getters.getNumberRows(sheetId) - 1,
+    };
+    return model.getters
+        .getEvaluatedCellsInZone(sheetId, zone)
+        .map((cell) => cell.value)
+        .filter((value) => typeof value === "number");
+}
+
+/** Waits for the pivots to load, then checks the figures against the test's data. */
+function checkFigures(shown, hidden) {
+    return {
+        content: `The dashboard shows ${shown} and not ${hidden}`,
+        trigger: ".o_spreadsheet_dashboard_action .o_renderer .o-grid canvas",
+        async run() {
+            const has = (numbers, value) => numbers.some((n) => Math.abs(n - value) < 0.005);
+            let numbers = [];
+            for (let i = 0; i < 100 && !shown.every((v) => has(numbers, v)); i++) {
+                await new Promise((resolve) => setTimeout(resolve, 100));
+                numbers = shownNumbers(dashboardModel());
+            }
+            const missing = shown.filter((v) => !has(numbers, v));
+            const leaked = hidden.filter((v) => has(numbers, v));
+            if (missing.length || leaked.length) {
+                throw new Error(`missing ${missing}, not the user's ${leaked}; shown: ${numbers}`);
+            }
+        },
+    };
+}
+
 // Starts in the Dashboards app (the test passes its URL); the test created a cohort of
-// January 2025: a customer of nobody's (100) and one of the manager's (300).
-function cockpitSteps(dashboardName, revenuePerCustomer) {
+// January 2025: a customer of nobody's (100) and one of the manager's (300), and refreshed
+// their customer values (the manager's RFM section adds up to 400, the rep's to 100).
+function cockpitSteps(dashboardName, revenuePerCustomer, shown, hidden) {
     return [
         {
             content: `Open the ${dashboardName} dashboard`,
@@ -19,6 +70,7 @@ function cockpitSteps(dashboardName, revenuePerCustomer) {
             content: "The spreadsheet is drawn",
             trigger: ".o_spreadsheet_dashboard_action .o_renderer .o-grid canvas",
         },
+        checkFigures(shown, hidden),
         ...stepUtils.goToAppSteps("crm.crm_menu_root", "Go to CRM"),
         {
             trigger: 'button[data-menu-xmlid="crm_strategy.crm_strategy_menu"]',
@@ -42,7 +94,8 @@ registry.category("web_tour.tours").add("crm_strategy_cockpit_manager_tour", {
             content: "Managers have both dashboards",
             trigger: MY_DASHBOARD,
         },
-        ...cockpitSteps(COMPANY_DASHBOARD, "200.00"),
+        // 400: both customers' revenue; 250: the CAC (500 spent, 2 new customers)
+        ...cockpitSteps(COMPANY_DASHBOARD, "200.00", [400, 250, 100], []),
     ],
 });
 
@@ -60,6 +113,6 @@ registry.category("web_tour.tours").add("crm_strategy_cockpit_rep_tour", {
                 }
             },
         },
-        ...cockpitSteps(MY_DASHBOARD, "100.00"),
+        ...cockpitSteps(MY_DASHBOARD, "100.00", [100], [400, 300]),
     ],
 });
