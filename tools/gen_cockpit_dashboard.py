@@ -76,17 +76,18 @@ SECTIONS = [
     (
         COHORTS,
         "crm.customer.cohort",
-        ["cohort_date:month"],
+        ["cohort_date:month:desc"],
         ["month_number"],
         ["still_buying"],
-        [["month_number", "<=", 6]],
+        # month 0 is 100 % by definition: months 1 to 6 say how the cohort holds up
+        [["month_number", ">=", 1], ["month_number", "<=", 6]],
         ["pivot", "graph", "list"],
         False,
     ),
     (
         "Retention and Churn by Month",
         "crm.customer.cohort",
-        ["date:month"],
+        ["date:month:desc"],
         [],
         ["last_month_buyers", "retention_rate", "churn_rate"],
         [["last_month_buyers", ">", 0]],
@@ -117,7 +118,7 @@ SATISFACTION_SECTIONS = [
     (
         "Net Promoter Score by Month",
         "crm.satisfaction.response",
-        ["date_answered:month"],
+        ["date_answered:month:desc"],
         [],
         ["__count", "nps_value", "score"],
         [["kind", "=", "nps"], ["state", "=", "answered"], ["scored", "=", True]],
@@ -137,7 +138,7 @@ SATISFACTION_SECTIONS = [
     (
         "Survey Response Rate by Month",
         "crm.satisfaction.response",
-        ["date_sent:month"],
+        ["date_sent:month:desc"],
         [],
         ["__count", "response_rate"],
         [],
@@ -145,17 +146,24 @@ SATISFACTION_SECTIONS = [
         False,
     ),
 ]
-# rows reserved for each section's pivot (its rows, the header and the total)
-SECTION_ROWS = {COHORTS: 16}
-DEFAULT_ROWS = 12
+# Each pivot shows at most this many rows (its total included, when it fits) and its section
+# reserves room for them, so that no pivot spills into the next section (#SPILL!) whatever
+# the data; rows ordered newest first (":desc") show the latest months.
+MAX_ROWS = 13
 
 
 def _group(spec):
-    name, __, granularity = spec.partition(":")
-    return {"fieldName": name, **({"granularity": granularity} if granularity else {})}
+    """ "field[:granularity[:order]]" as a pivot dimension."""
+    name, granularity, order = (spec.split(":") + ["", ""])[:3]
+    return {
+        "fieldName": name,
+        **({"granularity": granularity} if granularity else {}),
+        **({"order": order} if order else {}),
+    }
 
 
 def _link(title, model, domain, views, rows, cols, measures):
+    rows = [":".join(spec.split(":")[:2]) for spec in rows]  # the web client has no order
     action = {
         "domain": domain,
         "context": {
@@ -201,14 +209,15 @@ def build(managers, sections=SECTIONS, title="CRM Strategy"):
         }
         cells[f"A{row}"] = {"content": _link(name, model, domain, views, rows, cols, measures)}
         styles[f"A{row}"] = 2
-        cells[f"A{row + 1}"] = {"content": f"=PIVOT({key})"}
-        height = SECTION_ROWS.get(name, DEFAULT_ROWS)
+        cells[f"A{row + 1}"] = {"content": f"=PIVOT({key},{MAX_ROWS})"}
+        # the pivot's title row, a header row per column group-by and the measures' row
+        height = 2 + len(cols) + MAX_ROWS
         if name == COHORTS:
             # heat map: white to green over the shares still buying
             conditional.append(
                 {
                     "id": f"cohort-heatmap-{key}",
-                    "ranges": [f"B{row + 3}:H{row + height}"],
+                    "ranges": [f"B{row + 3}:G{row + height}"],
                     "rule": {
                         "type": "ColorScaleRule",
                         "minimum": {"type": "value", "color": 16777215},

@@ -6,7 +6,8 @@ Usage: python3 tools/screenshot.py [--base-url URL] [--debug-port N] OUT.png PAT
 Pairs of output file and URL path, e.g.
     docs/img/personas.png /odoo/action-crm_strategy.crm_persona_action
 A path may end with "|CSS" (split at the first "|"): that element (a notebook tab, a
-dashboard's name) is clicked before the shot.
+dashboard's name) is clicked before the shot. A target may end with "@HEIGHT": the page is
+that many pixels high for this shot (a whole dashboard, say); else 900.
 "{MODEL DOMAIN [ORDER]}" in a path is replaced by the id of the first record found, e.g.
     /odoo/crm/{crm.lead [["score_hot", "=", true]] score desc}|a[name=lead_scoring]
 Logs in as admin/admin on --base-url (default $SCREENSHOT_BASE_URL or http://localhost:8069) and
@@ -152,12 +153,13 @@ def main():
     browser = Browser(args.debug_port)
     try:
         browser.call("Page.enable")
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False,
-        )  # fmt: skip
         login(browser, base)
         for out, target in zip(args.shots[::2], args.shots[1::2], strict=True):
+            target, _sep, height = target.partition("@")
+            browser.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=WIDTH, height=int(height or HEIGHT), deviceScaleFactor=1, mobile=False,
+            )  # fmt: skip
             path, _sep, click = target.partition("|")
             browser.goto(f"{base}{resolve(browser, path)}")
             if click:

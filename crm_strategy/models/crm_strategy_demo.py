@@ -106,6 +106,8 @@ class CrmStrategyDemo(models.AbstractModel):
         Affinity = self.env["crm.product.affinity"].sudo()
         Affinity._refresh_company(company, today)
         entries = self._demo_loyalty(rng, partners, orders, today)
+        # the cockpit's loyalty figures, as the nightly refresh would have stored them
+        self.env["crm.loyalty.month"].sudo()._refresh()
         lead_records, events = self._demo_leads(rng, partners, leads, today)
         goals = self._demo_goals(today)
         counts = {
@@ -296,6 +298,8 @@ class CrmStrategyDemo(models.AbstractModel):
                 "applies_on": "both",
                 "trigger": "auto",
                 "crm_points_validity_days": 365,
+                # 100 points buy a 5.00 reward: the cockpit shows what members are owed
+                "crm_point_value": 0.05,
                 "crm_tier_ids": [
                     fields.Command.create(
                         {"name": name, "min_points": points, "multiplier": mult, "color": color}

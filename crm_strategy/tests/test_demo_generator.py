@@ -1,5 +1,6 @@
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.convert import convert_file
 
 from ..services.scoring import LIFECYCLE_STAGES
 from .common import CrmStrategyCase
@@ -232,3 +233,22 @@ class TestDemoGeneratorDeterministic(TransactionCase):
         first = self._run()
         self.assertFalse(self.env["sale.order"].search_count([]), "the first run rolled back")
         self.assertEqual(first, self._run())
+
+
+@tagged("post_install", "-at_install")
+class TestDemoFileOnUpdate(TransactionCase):
+    def test_upgrade_does_not_generate_again(self):
+        """Upgrading the module (make run does, each time) reloads its demo files: the demo
+        company is generated on install only, not once more per upgrade."""
+        customers = self.env["res.partner"].search_count([])
+        orders = self.env["sale.order"].search_count([])
+        convert_file(
+            self.env,
+            "crm_strategy",
+            "demo/crm_strategy_demo_company.xml",
+            {},
+            mode="update",
+            kind="demo",
+        )
+        self.assertEqual(self.env["res.partner"].search_count([]), customers)
+        self.assertEqual(self.env["sale.order"].search_count([]), orders)
