@@ -15,9 +15,16 @@ years with UTM sources, and marketing spend in SQL, then in the same run:
    table aggregated the same way with nothing around it, checking both count the same rows.
 
 3. the loyalty refreshes (`crm.loyalty.month` and the per-card totals it rewrites) over a
-   bulk-loaded ledger, and the loyalty pivot read from the entries (before).
+   bulk-loaded ledger, and the loyalty pivot read from the entries (before);
+4. each dashboard opened in headless Chromium from an Odoo server with 2 workers (as the
+   administrator, then as the salesperson), timed until every pivot shows its figures: a new
+   page with the browser's caches empty, then full, then from inside the running web client.
+
+The full refreshes (and the RFM & CLV refresh) are committed, so that the dashboards read
+them; the incremental ones are measured in a savepoint and rolled back.
 
 Usage: bench/bench_cockpit.py [--customers 100000] [--orders 1000000] [--template DB] [--keep]
+                              [--browser-port 8399 | 0]
 Sizes also come from BENCH_CUSTOMERS, BENCH_ORDERS.
 """
 
@@ -25,9 +32,11 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
+import urllib.request
 
-from benchlib import close_env, create_db, finish, make_say, open_env, timed
+from benchlib import REPO, close_env, create_db, finish, make_say, odoo_cmd, open_env, timed
 
 say = make_say("bench_cockpit")
 REPORTS = (
@@ -257,9 +266,12 @@ def bare_sql(env, pivot):
 
 
 def refresh_loyalty(env):
-    """The first (full) refresh, then an incremental one after 1,000 new entries."""
+    """The first (full) refresh, committed; then an incremental one after 1,000 new entries,
+    rolled back (the dashboards read the committed figures)."""
     Facts = env["crm.loyalty.month"]
     full, rows = timed("loyalty refresh: full", lambda: Facts._refresh(full=True))
+    env.cr.commit()
+    env.cr.execute("SAVEPOINT bench_incremental")
     env.cr.execute(BULK)
     env.cr.execute(
         """INSERT INTO crm_loyalty_ledger (card_id, program_id, partner_id, company_id,
@@ -272,14 +284,20 @@ def refresh_loyalty(env):
     incremental, touched = timed(
         "loyalty refresh: incremental (1,000 new entries)", lambda: Facts._refresh()
     )
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_incremental")
+    env.invalidate_all()
     env.cr.execute("ANALYZE crm_loyalty_month; ANALYZE crm_loyalty_card_total")
+    env.cr.commit()
     return {"full_s": full, "rows": rows, "incremental_s": incremental, "incremental_rows": touched}
 
 
 def refresh(env):
-    """The nightly full rebuild, then an incremental refresh after 1,000 cancellations."""
+    """The nightly full rebuild, committed; then an incremental refresh after 1,000
+    cancellations, rolled back; then the RFM & CLV refresh the RFM section reads."""
     Facts = env["crm.customer.month"]
     full, rows = timed("refresh: full rebuild", lambda: Facts._refresh(env.company, full=True))
+    env.cr.commit()
+    env.cr.execute("SAVEPOINT bench_incremental")
     env.cr.execute(
         """UPDATE sale_order SET state = 'cancel', write_date = now() at time zone 'UTC'
             WHERE id IN (SELECT id FROM sale_order WHERE name LIKE 'BENCH%%'
@@ -289,8 +307,19 @@ def refresh(env):
     incremental, touched = timed(
         "refresh: incremental (1,000 orders cancelled)", lambda: Facts._refresh(env.company)
     )
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_incremental")
+    env.invalidate_all()
     say(f"refresh: {rows} rows in {full:.2f}s; incremental {touched} rows in {incremental:.2f}s")
-    return {"full_s": full, "rows": rows, "incremental_s": incremental, "incremental_rows": touched}
+    values, __ = timed("RFM & CLV refresh", lambda: env["crm.customer.value"]._refresh(env.company))
+    env.cr.execute("ANALYZE crm_customer_month; ANALYZE crm_customer_cohort")
+    env.cr.commit()
+    return {
+        "full_s": full,
+        "rows": rows,
+        "incremental_s": incremental,
+        "incremental_rows": touched,
+        "customer_value_s": values,
+    }
 
 
 def open_dashboard(env, xmlid, user, bound):
@@ -312,6 +341,99 @@ def open_dashboard(env, xmlid, user, bound):
     return {"pivots": results, "total_s": total}
 
 
+# In the page: true once the dashboard on screen shows numbers and no pivot is still loading.
+DASHBOARD_LOADED = """(() => {
+    const nodes = [odoo.__WOWL_DEBUG__?.root?.__owl__].filter(Boolean);
+    while (nodes.length) {
+        const node = nodes.pop();
+        const model = node.component.state?.activeDashboard?.model;
+        if (model) {
+            const sheet = model.getters.getActiveSheetId();
+            const cells = model.getters.getEvaluatedCellsInZone(sheet, {left: 0, top: 0,
+                right: model.getters.getNumberCols(sheet) - 1,
+                bottom: model.getters.getNumberRows(sheet) - 1});
+            return !cells.some((c) => c.type === "error" && String(c.value).startsWith("Loading"))
+                && cells.some((c) => typeof c.value === "number");
+        }
+        nodes.push(...Object.values(node.children));
+    }
+    return false;
+})()"""
+
+
+# In the page: open the Dashboards app on a dashboard, the way its menu does.
+DO_ACTION = """odoo.__WOWL_DEBUG__.root.env.services.action.doAction(
+    "spreadsheet_dashboard.ir_actions_dashboard_action",
+    {additionalContext: {params: {dashboard_id: %s}}, clearBreadcrumbs: true}) && true"""
+
+
+def open_in_browser(env, db, port):
+    """Each dashboard opened in Chromium from a server with 2 workers, timed until every
+    pivot shows its figures: once with the browser's caches empty (a new page: Odoo's assets
+    downloaded), three times as a new page with them cached (the web client starts, then
+    the dashboard), three times from inside the running web client (what a user does:
+    Dashboards in the menu)."""
+    sys.path.insert(0, str(REPO / "tools"))
+    from screenshot import Browser, login  # noqa: PLC0415
+
+    rep = rep_user(env)
+    rep.password = "bench"
+    env.cr.commit()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        odoo_cmd(
+            db, f"--http-port={port}", "--workers=2", "--log-level=warn", f"--db-filter=^{db}$"
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results = {}
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/web/login", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        for xmlid, user, password in (
+            ("crm_strategy_dashboard", "admin", "admin"),
+            ("crm_strategy_my_dashboard", rep.login, "bench"),
+        ):
+            dashboard = env.ref(f"crm_strategy_spreadsheet_dashboard.{xmlid}")
+            url = (
+                f"{base}/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action"
+                f"?dashboard_id={dashboard.id}"
+            )
+            open_in_app = DO_ACTION % json.dumps(dashboard.id)
+            browser = Browser(port + 1000)
+            try:
+                login(browser, base, user, password)
+                times = {"empty_cache_s": [], "reload_s": [], "in_app_s": []}
+                for kind in ["empty_cache_s"] + ["reload_s"] * 3 + ["in_app_s"] * 3:
+                    browser.call("Page.navigate", url="about:blank")
+                    if kind == "in_app_s":  # the web client is up (Discuss), then the menu
+                        browser.call("Page.navigate", url=f"{base}/odoo")
+                        browser.settle("!!document.querySelector('.o_main_navbar')")
+                    t0 = time.perf_counter()
+                    if kind == "in_app_s":
+                        browser.js(open_in_app)
+                    else:
+                        browser.call("Page.navigate", url=url)
+                    while not browser.js(DASHBOARD_LOADED):
+                        if time.perf_counter() - t0 > 120:
+                            raise SystemExit(f"{xmlid} did not load in 120 s")
+                        time.sleep(0.02)
+                    times[kind].append(time.perf_counter() - t0)
+                    say(f"{xmlid} as {user} in the browser ({kind}): {times[kind][-1]:.2f}s")
+                results[xmlid] = {"user": user, **times}
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -325,6 +447,12 @@ def main():
     parser.add_argument("--template", help="a database to copy (crm_strategy installed)")
     parser.add_argument(
         "--keep", action="store_true", help="reuse the database (and its data) if it exists"
+    )
+    parser.add_argument(
+        "--browser-port",
+        type=int,
+        default=8399,
+        help="port of the Odoo server the browser measurement starts (0: no browser)",
     )
     args = parser.parse_args()
     exists = not subprocess.run(["psql", "-d", args.db, "-c", ""], capture_output=True).returncode
@@ -360,6 +488,9 @@ def main():
         results["salesperson"] = open_dashboard(
             env, "crm_strategy_my_dashboard", rep_user(env), False
         )
+        cr.rollback()
+        if args.browser_port:
+            results["browser"] = open_in_browser(env, args.db, args.browser_port)
     finally:
         cr.rollback()
         close_env(cr, args.db)

@@ -113,12 +113,13 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def login(browser, base):
+def login(browser, base, user="admin", password="admin"):
     browser.call("Page.navigate", url=f"{base}/web/login")
-    time.sleep(2)
+    # the first request of a new server builds the login page's assets: wait for its form
+    browser.settle("!!document.querySelector('form.oe_login_form #password')", timeout=120)
     browser.js(
-        "document.querySelector('#login').value='admin';"
-        "document.querySelector('#password').value='admin';"
+        f"document.querySelector('#login').value={json.dumps(user)};"
+        f"document.querySelector('#password').value={json.dumps(password)};"
         "document.querySelector('form.oe_login_form').submit();"
     )
     browser.settle("!!document.querySelector('.o_main_navbar')")
