@@ -166,8 +166,9 @@ class CrmCustomerMonth(models.Model):
         A company is rebuilt whole (one INSERT ... SELECT) on its first refresh, when
         a month has begun since its last one (every customer gains a row) or when
         `full`; otherwise only the customers with an order written since the last
-        refresh are: all their rows, so that an older order cancelled or re-confirmed
-        since then counts correctly everywhere. Returns the number of rows written.
+        refresh, or whose orders no longer add up to their rows (`_drifted_customers`),
+        are: all their rows, so that an older order cancelled or re-confirmed since
+        then counts correctly everywhere. Returns the number of rows written.
         """
         cr = self.env.cr
         ICP = self.env["ir.config_parameter"].sudo()
@@ -200,7 +201,8 @@ class CrmCustomerMonth(models.Model):
                         last - OVERLAP,
                     )
                 )
-                partner_ids = [row[0] for row in cr.fetchall()]
+                partner_ids = {row[0] for row in cr.fetchall()}
+                partner_ids = list(partner_ids | self._drifted_customers(company))
             if partner_ids is None:
                 cr.execute(SQL("DELETE FROM crm_customer_month WHERE company_id = %s", company.id))
             elif partner_ids:
@@ -221,6 +223,38 @@ class CrmCustomerMonth(models.Model):
         self.invalidate_model()
         self.env["crm.customer.cohort"].invalidate_model()
         return written
+
+    @api.model
+    def _drifted_customers(self, company):
+        """Customers whose confirmed orders no longer add up to their stored rows: orders
+        moved between customers without being written (a partner merge re-points them in
+        SQL; a contact moved to another company takes its orders along), on either side.
+        One aggregate of the company's orders against one of its stored rows."""
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH actual AS (
+                    SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS orders
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                     WHERE so.company_id = %(company)s AND so.state = 'sale'
+                  GROUP BY p.commercial_partner_id
+                ),
+                stored AS (
+                    SELECT partner_id, SUM(orders) AS orders
+                      FROM crm_customer_month
+                     WHERE company_id = %(company)s
+                  GROUP BY partner_id
+                )
+                SELECT COALESCE(a.partner_id, s.partner_id)
+                  FROM actual a
+             FULL JOIN stored s ON s.partner_id = a.partner_id
+                 WHERE a.orders IS DISTINCT FROM s.orders
+                """,
+                company=company.id,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     @api.model
     def _cron_refresh(self):

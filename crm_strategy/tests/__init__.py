@@ -50,4 +50,4 @@ from . import test_crm_customer_month
 # any tour: it parses every manifest, and Python 3.11's AST parser is not thread-safe
 # (CPython issue 106905), so a browser's first concurrent requests could fail with
 # "SystemError: AST constructor recursion depth mismatch" (seen in our dashboard tour).
-odoo.http.root.statics  # noqa: B018
+odoo.http.root.statics  # noqa: B018  # pylint: disable=pointless-statement

@@ -120,6 +120,39 @@ class TestCrmCustomerMonth(CustomerValueCase):
         self.assertFalse(self._cohort(self.bob))
         self.assertEqual(self._new_customers(), {(date(2025, 1, 1), "Search Ads"): 1})
 
+    def test_merged_customers(self):
+        """Bob merged into Ann with Odoo's merge wizard: his order is re-pointed in SQL,
+        unwritten. The next nightly refresh gives Ann her three orders, February's too."""
+        jan, feb, mar = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            [self.ann.id, self.bob.id], self.ann, extra_checks=False
+        )
+        self.assertFalse(self.bob.exists())
+        self.env["crm.customer.month"]._refresh()
+        self.assertEqual(
+            self._months(self.ann)[:3],
+            [(jan, 1, 1, False, 100.0), (feb, 1, 2, True, 80.0), (mar, 1, 3, True, 50.0)],
+        )
+        self.assertEqual(self._new_customers(), {(jan, "Search Ads"): 1})
+
+    def test_contact_moved_to_another_customer(self):
+        """Ann's contact Eve ordered in April 2025 as Ann; moved to Bob's company, her
+        order is Bob's: both customers are rewritten, though no order was written."""
+        apr = date(2025, 4, 1)
+        eve = self.env["res.partner"].create({"name": "Eve", "parent_id": self.ann.id})
+        self._orders([(eve, apr, 40.0)])
+        self.env["sale.order"].flush_model()
+        self.env.cr.execute("UPDATE sale_order SET write_date = write_date - interval '1 day'")
+        Facts = self.env["crm.customer.month"]
+        Facts._refresh(full=True)
+        self.assertEqual(self._months(self.ann)[3], (apr, 1, 3, True, 40.0))
+
+        self.bob.is_company = True
+        eve.parent_id = self.bob
+        Facts._refresh()
+        self.assertEqual(self._months(self.ann)[3], (apr, 0, 2, True, 0.0))
+        self.assertEqual(self._months(self.bob)[2], (apr, 1, 2, False, 40.0))
+
     def test_new_month(self):
         """In a new month every customer gains a row, even without an order."""
         with freeze_time("2031-02-10"):
