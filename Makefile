@@ -51,8 +51,7 @@ SHOTS = \
 	docs/img/points_history.png '/odoo/action-crm_strategy.crm_loyalty_card_action/{loyalty.card [["crm_tier_id.name", "=", "Gold"]] points desc}|a[name=crm_points_history]' \
 	docs/img/goals.png '/odoo/action-crm_strategy.crm_smart_goal_action?view_type=kanban' \
 	docs/img/funnel.png '/odoo/action-crm_strategy.crm_lifecycle_funnel_report_action' \
-	docs/img/cockpit.png '/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action|li[data-name="CRM Strategy"]@3100' \
-	docs/img/cohorts.png '/odoo/action-crm_strategy.crm_customer_cohort_action'
+	docs/img/cockpit.png '/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action|li[data-name="CRM Strategy"]@3100'
 
 screenshots:  ## refresh docs/img/*.png from the server `make run` serves (keep it running in another terminal)
 	$(PYTHON) tools/screenshot.py $(SHOTS)
