@@ -1,10 +1,11 @@
-import json
 from datetime import date, datetime
 
 from odoo import Command
 from odoo.addons.crm_strategy.tests.customer_value_common import CustomerValueCase
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import dashboard_pivots, read_pivot
 
 
 @tagged("post_install", "-at_install")
@@ -34,20 +35,10 @@ class TestCrmStrategyDashboard(CustomerValueCase):
         cls.env["crm.customer.month"]._refresh()
 
     def _pivots(self, dashboard):
-        return json.loads(dashboard.spreadsheet_data)["pivots"].values()
+        return dashboard_pivots(dashboard)
 
     def _read_pivot(self, pivot, user, extra_domain=(), extra_measures=()):
-        """The pivot's figures as `user`, grouped by its row group-bys."""
-        Model = self.env[pivot["model"]].with_user(user)
-        measures = [
-            "__count" if name == "__count" else f"{name}:{Model._fields[name].aggregator}"
-            for name in [m["fieldName"] for m in pivot["measures"]] + list(extra_measures)
-        ]
-        rows = [
-            f"{g['fieldName']}:{g['granularity']}" if g.get("granularity") else g["fieldName"]
-            for g in pivot["rows"]
-        ]
-        return Model.read_group(pivot["domain"] + list(extra_domain), measures, rows, lazy=False)
+        return read_pivot(self.env, pivot, user, extra_domain, extra_measures)
 
     def test_every_figure_opens_for_its_users(self):
         """Every pivot of each dashboard reads without error for the users who see it."""

@@ -1,6 +1,9 @@
-import json
 from datetime import datetime
 
+from odoo.addons.crm_strategy_spreadsheet_dashboard.tests.common import (
+    dashboard_pivots,
+    read_pivot,
+)
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 
@@ -58,27 +61,14 @@ class TestCrmSatisfactionDashboard(TransactionCase):
         )
 
     def _pivots(self):
-        return {
-            p["name"]: p for p in json.loads(self.dashboard.spreadsheet_data)["pivots"].values()
-        }
+        return {p["name"]: p for p in dashboard_pivots(self.dashboard)}
 
     def _read(self, pivot, user):
-        Model = self.env[pivot["model"]].with_user(user)
-        measures = [
-            "__count"
-            if m["fieldName"] == "__count"
-            else f"{m['fieldName']}:{Model._fields[m['fieldName']].aggregator}"
-            for m in pivot["measures"]
-        ]
-        rows = [
-            f"{g['fieldName']}:{g['granularity']}" if g.get("granularity") else g["fieldName"]
-            for g in pivot["rows"]
-        ]
-        groups = Model.read_group(pivot["domain"], measures, rows, lazy=False)
+        """The pivot's groups as `user`, by the value of its row group-by."""
         key = pivot["rows"][0]["fieldName"]
         if pivot["rows"][0].get("granularity"):
             key = f"{key}:{pivot['rows'][0]['granularity']}"
-        return {g[key]: g for g in groups}
+        return {g[key]: g for g in read_pivot(self.env, pivot, user)}
 
     def test_dashboard_for_every_strategy_user(self):
         Dashboard = self.env["spreadsheet.dashboard"]
