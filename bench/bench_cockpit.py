@@ -36,7 +36,18 @@ import sys
 import time
 import urllib.request
 
-from benchlib import REPO, close_env, create_db, finish, make_say, odoo_cmd, open_env, timed
+from benchlib import (
+    REPO,
+    bulk_load_begin,
+    bulk_load_end,
+    close_env,
+    create_db,
+    finish,
+    make_say,
+    odoo_cmd,
+    open_env,
+    timed,
+)
 
 say = make_say("bench_cockpit")
 REPORTS = (
@@ -116,7 +127,7 @@ def build_data(cr, env, args):
 
 def build_ledger(cr, env, args):
     """A card per customer (three tiers) and `args.entries` posted entries, bulk-loaded:
-    no trigger runs during the load (`BULK`: the ledger's guard and hash chain, the
+    no trigger runs during the load (`bulk_load_begin`: the ledger's guard and hash chain, the
     foreign-key checks of rows built from existing ids) and the ledger's secondary
     indexes are rebuilt after it, so the chain columns stay empty."""
     say(f"generating a loyalty card per customer and {args.entries} ledger entries in SQL")
@@ -142,14 +153,7 @@ def build_ledger(cr, env, args):
         [program.id, env.company.id, tiers.ids],
     )
     cards = [row[0] for row in cr.fetchall()]
-    cr.execute(
-        """SELECT indexname, indexdef FROM pg_indexes
-            WHERE tablename = 'crm_loyalty_ledger' AND indexname != 'crm_loyalty_ledger_pkey'"""
-    )
-    indexes = cr.fetchall()
-    for name, __ in indexes:
-        cr.execute(f'DROP INDEX "{name}"')
-    cr.execute(BULK)
+    indexes = bulk_load_begin(cr, ["crm_loyalty_ledger"])
     cr.execute(
         """
         INSERT INTO crm_loyalty_ledger (card_id, program_id, partner_id, company_id, entry_type,
@@ -191,10 +195,8 @@ def build_ledger(cr, env, args):
           FROM crm_loyalty_ledger WHERE entry_type = 'earn' AND id % 1000 = 0
         """
     )
-    cr.execute(NORMAL)
-    say(f"ledger loaded in {time.perf_counter() - t0:.1f}s; rebuilding {len(indexes)} indexes")
-    for __, definition in indexes:
-        cr.execute(definition)
+    say(f"ledger loaded in {time.perf_counter() - t0:.1f}s")
+    bulk_load_end(cr, indexes)
     cr.execute(
         """UPDATE loyalty_card c SET points = t.points
              FROM (SELECT card_id, SUM(points) AS points FROM crm_loyalty_ledger

@@ -23,7 +23,17 @@ import os
 import time
 from datetime import date
 
-from benchlib import close_env, create_db, finish, make_say, open_env, timed
+from benchlib import (
+    bulk_load_begin,
+    bulk_load_end,
+    close_env,
+    create_db,
+    finish,
+    insert_bench_customers,
+    make_say,
+    open_env,
+    timed,
+)
 
 from odoo.tools import SQL
 
@@ -54,30 +64,8 @@ def build_data(cr, env, args):
     say(f"generating {args.customers} customers, {orders} orders, {args.lines} lines in SQL")
     # Bulk load, as a restore would: foreign-key triggers off (generated rows reference
     # existing records by construction), secondary indexes rebuilt once afterwards.
-    cr.execute(
-        """
-        SELECT indexname, indexdef FROM pg_indexes
-         WHERE tablename IN ('sale_order', 'sale_order_line')
-           AND indexname NOT IN ('sale_order_pkey', 'sale_order_line_pkey')
-           AND indexname NOT IN (SELECT conname FROM pg_constraint)
-        """
-    )
-    indexes = cr.fetchall()
-    for name, _definition in indexes:
-        cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
-    cr.execute("SET session_replication_role = replica")
-    cr.execute(
-        """
-        INSERT INTO res_partner
-               (name, active, type, is_company, autopost_bills, create_date, write_date)
-        SELECT 'Bench customer ' || g, TRUE, 'contact', TRUE, 'ask', NOW(), NOW()
-          FROM generate_series(1, %s) g
-        """,
-        [args.customers],
-    )
-    cr.execute(
-        "UPDATE res_partner SET commercial_partner_id = id WHERE name LIKE 'Bench customer %%'"
-    )
+    indexes = bulk_load_begin(cr, ["sale_order", "sale_order_line"])
+    insert_bench_customers(cr, args.customers)
     # Orders: skewed between customers (few buy a lot), as in bench_customer_value.
     cr.execute(
         """
@@ -137,12 +125,8 @@ def build_data(cr, env, args):
             "tastes": TASTES,
         },
     )
-    cr.execute("SET session_replication_role = DEFAULT")
-    say(f"rows inserted in {time.perf_counter() - t0:.1f}s, rebuilding {len(indexes)} indexes")
-    cr.execute("SET maintenance_work_mem = '512MB'")
-    for _name, definition in indexes:
-        cr.execute(definition)
-    cr.execute("RESET maintenance_work_mem")
+    say(f"rows inserted in {time.perf_counter() - t0:.1f}s")
+    bulk_load_end(cr, indexes)
     for table in ("res_partner", "sale_order", "sale_order_line"):
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     cr.execute("SELECT COUNT(*) FROM sale_order_line WHERE name = 'Bench line'")

@@ -27,7 +27,17 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchlib import close_env, create_db, finish, make_say, open_env, timed
+from benchlib import (
+    bulk_load_begin,
+    bulk_load_end,
+    close_env,
+    create_db,
+    finish,
+    insert_bench_customers,
+    make_say,
+    open_env,
+    timed,
+)
 
 from odoo.tools import SQL
 
@@ -46,29 +56,8 @@ def build_data(cr, env, args):
     # construction, so the foreign-key triggers are off (the script runs as a superuser),
     # and sale_order's secondary indexes are dropped and rebuilt once after the insert
     # (at 10,000,000 orders, maintaining them row by row took most of the time).
-    cr.execute(
-        """
-        SELECT indexname, indexdef FROM pg_indexes
-         WHERE tablename = 'sale_order' AND indexname <> 'sale_order_pkey'
-           AND indexname NOT IN (SELECT conname FROM pg_constraint)
-        """
-    )
-    indexes = cr.fetchall()
-    for name, _definition in indexes:
-        cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
-    cr.execute("SET session_replication_role = replica")
-    cr.execute(
-        """
-        INSERT INTO res_partner
-               (name, active, type, is_company, autopost_bills, create_date, write_date)
-        SELECT 'Bench customer ' || g, TRUE, 'contact', TRUE, 'ask', NOW(), NOW()
-          FROM generate_series(1, %s) g
-        """,
-        [args.customers],
-    )
-    cr.execute(
-        "UPDATE res_partner SET commercial_partner_id = id WHERE name LIKE 'Bench customer %%'"
-    )
+    indexes = bulk_load_begin(cr, ["sale_order"])
+    insert_bench_customers(cr, args.customers)
     # Each customer gets a share of the orders skewed like real shops (few buy a lot),
     # spread between their first purchase and the day they stopped buying.
     cr.execute(
@@ -103,12 +92,8 @@ def build_data(cr, env, args):
             "currency": company.currency_id.id,
         },
     )
-    cr.execute("SET session_replication_role = DEFAULT")
-    say(f"orders inserted in {time.perf_counter() - t0:.1f}s, rebuilding {len(indexes)} indexes")
-    cr.execute("SET maintenance_work_mem = '512MB'")
-    for _name, definition in indexes:
-        cr.execute(definition)
-    cr.execute("RESET maintenance_work_mem")
+    say(f"orders inserted in {time.perf_counter() - t0:.1f}s")
+    bulk_load_end(cr, indexes)
     cr.execute("SELECT COUNT(*) FROM sale_order WHERE name LIKE 'BENCH/%%'")
     orders = cr.fetchone()[0]
     cr.execute("ANALYZE sale_order")

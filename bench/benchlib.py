@@ -101,3 +101,51 @@ def timed(label, func):
         __import__("pstats").Stats(profile).sort_stats("cumulative").print_stats(25)
     _say(f"{label}: {elapsed:.2f}s")
     return elapsed, result
+
+
+def bulk_load_begin(cr, tables):
+    """Load generated rows as a restore would: drop the secondary indexes of `tables` (not
+    those of constraints) and turn the session's triggers off (foreign-key checks, guards:
+    generated rows reference existing records by construction; needs a superuser). Returns
+    the dropped indexes for `bulk_load_end`."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    cr.execute(
+        """
+        SELECT indexname, indexdef FROM pg_indexes
+         WHERE tablename = ANY(%s)
+           AND indexname NOT IN (SELECT conname FROM pg_constraint)
+        """,
+        [list(tables)],
+    )
+    indexes = cr.fetchall()
+    for name, _definition in indexes:
+        cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
+    cr.execute("SET session_replication_role = replica")
+    return indexes
+
+
+def bulk_load_end(cr, indexes):
+    """Triggers back on, then the indexes `bulk_load_begin` dropped rebuilt, once each."""
+    cr.execute("SET session_replication_role = DEFAULT")
+    _say(f"rebuilding {len(indexes)} indexes")
+    cr.execute("SET maintenance_work_mem = '512MB'")
+    for _name, definition in indexes:
+        cr.execute(definition)
+    cr.execute("RESET maintenance_work_mem")
+
+
+def insert_bench_customers(cr, count):
+    """`count` companies named 'Bench customer N', each its own commercial entity."""
+    cr.execute(
+        """
+        INSERT INTO res_partner
+               (name, active, type, is_company, autopost_bills, create_date, write_date)
+        SELECT 'Bench customer ' || g, TRUE, 'contact', TRUE, 'ask', NOW(), NOW()
+          FROM generate_series(1, %s) g
+        """,
+        [count],
+    )
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id WHERE name LIKE 'Bench customer %%'"
+    )

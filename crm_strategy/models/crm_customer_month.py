@@ -25,12 +25,14 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-# a company is refreshed again by the nightly cron when its last refresh is older
-CRON_AGE = timedelta(hours=12)
+from .cron_per_company import refresh_next_company
+
 # orders written up to this long before the last refresh are read again: a transaction
 # that started before the refresh and committed after it wrote an older write_date
 OVERLAP = timedelta(hours=1)
 WATERMARK = "crm_strategy.customer_month_refreshed.%d"
+# the last company the nightly job refreshed (it refreshes one per call)
+CRON_POSITION = "crm_strategy.customer_month_cron_position"
 
 
 class CrmCustomerMonth(models.Model):
@@ -258,16 +260,5 @@ class CrmCustomerMonth(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        """Nightly: one company per call, those not refreshed for the last 12 hours."""
-        ICP = self.env["ir.config_parameter"].sudo()
-        since = fields.Datetime.now() - CRON_AGE
-        due = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        due = due.filtered(
-            lambda c: (
-                not ICP.get_param(WATERMARK % c.id)
-                or fields.Datetime.to_datetime(ICP.get_param(WATERMARK % c.id)) < since
-            )
-        )
-        if due:
-            self.sudo()._refresh(due[0])
-        self.env["ir.cron"]._notify_progress(done=min(len(due), 1), remaining=max(len(due) - 1, 0))
+        """Nightly: one company per call (`cron_per_company`), with progress."""
+        refresh_next_company(self.env, CRON_POSITION, self.sudo()._refresh)
