@@ -86,7 +86,9 @@ def _method(rows):
     evaluations, but its BLAS calls spin up threads that, on a busy server, cost more
     than a small likelihood: below COARSE_GROUPS rows, truncated Newton (plain C)."""
     if rows > COARSE_GROUPS:
-        return {"method": "L-BFGS-B", "options": {"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10}}
+        # Stops on a gradient 100 times below GRADIENT_TOLERANCE: on 100,000 customers a third
+        # fewer evaluations than at 1e-10, for the same parameters to six decimals.
+        return {"method": "L-BFGS-B", "options": {"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-8}}
     return {
         "method": "TNC",
         "options": {"maxfun": 5000, "ftol": 1e-15, "gtol": 1e-10, "xtol": 1e-12},

@@ -9,6 +9,7 @@ from . import test_engagement_fuzz
 from . import test_crm_scoring_integration
 from . import test_lead_scoring_tour
 from . import test_customer_value_cdnow
+from . import test_clv_fit_at_scale
 from . import test_customer_value
 from . import test_customer_value_tour
 from . import test_crm_loyalty_ledger
