@@ -16,6 +16,7 @@ and confirmed sale orders in SQL, then:
    (resident set) of this process, which runs the refresh.
 
 Usage: bench/bench_customer_value.py [--customers 100000] [--orders 1000000]
+       [--reuse --keep] [--without-segment-key (an experiment: what that one key costs)]
 """
 
 import argparse
@@ -137,11 +138,15 @@ KEYED_TABLE = """
         id SERIAL PRIMARY KEY,
         partner_id INTEGER NOT NULL REFERENCES res_partner ON DELETE CASCADE,
         company_id INTEGER NOT NULL REFERENCES res_company ON DELETE CASCADE,
-        segment_id INTEGER REFERENCES crm_rfm_segment ON DELETE SET NULL,
+        segment_id INTEGER CONSTRAINT bench_rfm_bound_keyed_segment_fkey
+                   REFERENCES crm_rfm_segment ON DELETE SET NULL,
         r_score INTEGER, f_score INTEGER, m_score INTEGER,
         UNIQUE (partner_id, company_id)
     )
 """
+
+
+KEYED_SEGMENT_KEY = "bench_rfm_bound_keyed_segment_fkey"
 
 
 def keyed_bound_sql(env, company, as_of=AS_OF):
@@ -216,12 +221,41 @@ class StatementTimer:
         return {code: round(seconds, 2) for code, seconds in ranked}
 
 
+# What --without-segment-key drops for the run (and puts back after): the segment's foreign key.
+SEGMENT_KEY = "crm_customer_value_segment_id_fkey"
+
+
+def drop_segment_key(cr):
+    """An experiment, not a setting: the refresh without the segment's foreign key, to show
+    what that key alone costs a cold refresh. The scratch database only; `restore_segment_key`
+    re-creates it (validated against every row) before the script ends."""
+    cr.execute(f"ALTER TABLE crm_customer_value DROP CONSTRAINT IF EXISTS {SEGMENT_KEY}")
+    cr.execute(f"ALTER TABLE bench_rfm_bound_keyed DROP CONSTRAINT IF EXISTS {KEYED_SEGMENT_KEY}")
+    cr.commit()
+
+
+def restore_segment_key(cr):
+    cr.rollback()
+    cr.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [SEGMENT_KEY])
+    if cr.fetchone():
+        return
+    cr.execute(
+        f"""
+        ALTER TABLE crm_customer_value ADD CONSTRAINT {SEGMENT_KEY}
+              FOREIGN KEY (segment_id) REFERENCES crm_rfm_segment (id) ON DELETE SET NULL
+        """
+    )
+    cr.commit()
+
+
 def bench(cr, env, args):
     company = env.company
     Value = env["crm.customer.value"]
     cr.execute("DROP TABLE IF EXISTS bench_rfm_bound_keyed")
     cr.execute(KEYED_TABLE)
     cr.commit()
+    if args.without_segment_key:
+        drop_segment_key(cr)
 
     fit_timer = FitTimer()
 
@@ -491,6 +525,12 @@ def main():
     parser.add_argument("--plot", metavar="PNG", help="with --fit-only or --runs: plot the figures")
     parser.add_argument("--json", metavar="PATH", help="also write the results to this file")
     parser.add_argument(
+        "--without-segment-key",
+        action="store_true",
+        help="experiment: run without crm_customer_value's foreign key to the segment (and the "
+        "keyed bound's), re-created at the end",
+    )
+    parser.add_argument(
         "--runs",
         nargs="+",
         metavar="JSON",
@@ -516,7 +556,10 @@ def main():
         else:
             orders = build_data(cr, env, args)
         results = {"customers": args.customers, "orders": orders, **bench(cr, env, args)}
+        results["without_segment_key"] = args.without_segment_key
     finally:
+        if args.without_segment_key:
+            restore_segment_key(cr)
         close_env(cr, args.db)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
