@@ -40,6 +40,27 @@ def cdnow_path(name="CDNOW_sample.txt"):
     return Path(spec.origin).parent / "datasets" / name
 
 
+def import_lifetimes():
+    """The `lifetimes` package (a test dependency), quietly: it sets a pandas option that
+    pandas 3 deprecates."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import lifetimes  # noqa: PLC0415
+
+    return lifetimes
+
+
+def lifetimes_bgnbd(x, t_x, T):
+    """The oracle for our BG/NBD fit: lifetimes' fitter on the same customers, its parameters
+    and its log-likelihood (from its own function)."""
+    BetaGeoFitter = import_lifetimes().BetaGeoFitter
+    fitted = BetaGeoFitter().fit(x, t_x, T)
+    log_likelihood = -x.size * BetaGeoFitter._negative_log_likelihood(
+        np.log(fitted.params_.to_numpy()), x, t_x, T, np.ones_like(x), 0.0
+    )
+    return fitted.params_.to_dict(), log_likelihood
+
+
 def read_cdnow(name):
     """(customer, day, amount) per line of a CDNOW file."""
     rows = []
@@ -196,22 +217,16 @@ class TestCustomerValueCdnowFull(CdnowCase):
 
     def _lifetimes_fits(self, end):
         """lifetimes' own fitters on the same customers: the oracle."""
-        with warnings.catch_warnings():  # lifetimes sets a pandas option pandas 3 deprecates
-            warnings.simplefilter("ignore")
-            from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: PLC0415
-
+        GammaGammaFitter = import_lifetimes().GammaGammaFitter
         x, t_x, T, m = summary_per_day(self.transactions, end)
-        bgnbd = BetaGeoFitter().fit(x, t_x, T)
+        bgnbd_params, bgnbd_ll = lifetimes_bgnbd(x, t_x, T)
         keep = (x > 0) & (m > 0)
         gamma = GammaGammaFitter().fit(x[keep], m[keep])
-        # Their log-likelihoods, in weeks, from their own functions.
-        bgnbd_ll = -x.size * BetaGeoFitter._negative_log_likelihood(
-            np.log(bgnbd.params_.to_numpy()), x, t_x, T, np.ones_like(x), 0.0
-        )
+        # Its log-likelihood, in weeks, from its own function.
         gamma_ll = -keep.sum() * GammaGammaFitter._negative_log_likelihood(
             np.log(gamma.params_.to_numpy()), x[keep], m[keep], np.ones(keep.sum()), 0.0
         )
-        params = {**bgnbd.params_.to_dict(), **gamma.params_.to_dict()}
+        params = {**bgnbd_params, **gamma.params_.to_dict()}
         return x.size, int(np.sum(x > 0)), params, bgnbd_ll, gamma_ll
 
     def test_refresh_fits_every_customer_like_lifetimes(self):
