@@ -8,15 +8,15 @@ and confirmed sale orders in SQL, then:
    R/F/M quintile scores and writes them into a scratch table: the lower bound; and
    the same statement inserting into a table with crm_customer_value's keys (foreign
    keys, unique index): the keyed bound, what a row per customer in a table costs;
-2. times `crm.customer.value._refresh` (aggregation, scores, segments, BG/NBD and
-   Gamma-Gamma fits, predictions, segment history, upsert), cold (every row new: a
+2. times `crm.customer.value._refresh` (aggregation, scores, BG/NBD and Gamma-Gamma
+   fits, predictions, segment history, upsert), cold (every row new: a
    first refresh) and warm (the next night's refresh: as of one day later, so every
    row changes, and customers whose scores moved change segment);
 3. checks both give the same R/F/M scores, prints the ratios and the peak memory
    (resident set) of this process, which runs the refresh.
 
 Usage: bench/bench_customer_value.py [--customers 100000] [--orders 1000000]
-       [--reuse --keep] [--without-segment-key (an experiment: what that one key costs)]
+       [--reuse --keep]
 """
 
 import argparse
@@ -131,38 +131,29 @@ def bound_sql(env, company, as_of=AS_OF):
     return SQL("CREATE TEMP TABLE bench_rfm_bound AS %s", bound_select(env, company, as_of))
 
 
-# The keyed bound's table: the keys of crm_customer_value (foreign keys to the customer, the
-# company and the segment, a unique (customer, company) index and a serial id), nothing else.
+# The keyed bound's table: the keys of crm_customer_value (foreign keys to the customer and
+# the company, a unique (customer, company) index and a serial id), nothing else.
 KEYED_TABLE = """
     CREATE TABLE bench_rfm_bound_keyed (
         id SERIAL PRIMARY KEY,
         partner_id INTEGER NOT NULL REFERENCES res_partner ON DELETE CASCADE,
         company_id INTEGER NOT NULL REFERENCES res_company ON DELETE CASCADE,
-        segment_id INTEGER CONSTRAINT bench_rfm_bound_keyed_segment_fkey
-                   REFERENCES crm_rfm_segment ON DELETE SET NULL,
         r_score INTEGER, f_score INTEGER, m_score INTEGER,
         UNIQUE (partner_id, company_id)
     )
 """
 
 
-KEYED_SEGMENT_KEY = "bench_rfm_bound_keyed_segment_fkey"
-
-
 def keyed_bound_sql(env, company, as_of=AS_OF):
-    """A second, keyed bound: the same query plus the segment, inserted (in customer order,
-    as the refresh inserts) into a table with the keys of crm_customer_value. What storing
-    a row per customer in an Odoo table costs at least: PostgreSQL checks each foreign key
-    row by row. Not the target's bound: the target is judged against `bound_sql`."""
+    """A second, keyed bound: the same query inserted (in customer order, as the refresh
+    inserts) into a table with the keys of crm_customer_value. What storing a row per
+    customer in an Odoo table costs at least: PostgreSQL checks each foreign key row by
+    row. Not the target's bound: the target is judged against `bound_sql`."""
     return SQL(
         """
-        INSERT INTO bench_rfm_bound_keyed
-               (partner_id, company_id, segment_id, r_score, f_score, m_score)
-        SELECT b.partner_id, %(company)s, seg.id, b.r_score, b.f_score, b.m_score
+        INSERT INTO bench_rfm_bound_keyed (partner_id, company_id, r_score, f_score, m_score)
+        SELECT b.partner_id, %(company)s, b.r_score, b.f_score, b.m_score
           FROM (%(bound)s) b
-          LEFT JOIN crm_rfm_segment seg
-            ON seg.active AND b.r_score BETWEEN seg.r_min AND seg.r_max
-           AND b.f_score BETWEEN seg.f_min AND seg.f_max
          ORDER BY b.partner_id
         """,
         company=company.id,
@@ -221,41 +212,12 @@ class StatementTimer:
         return {code: round(seconds, 2) for code, seconds in ranked}
 
 
-# What --without-segment-key drops for the run (and puts back after): the segment's foreign key.
-SEGMENT_KEY = "crm_customer_value_segment_id_fkey"
-
-
-def drop_segment_key(cr):
-    """An experiment, not a setting: the refresh without the segment's foreign key, to show
-    what that key alone costs a cold refresh. The scratch database only; `restore_segment_key`
-    re-creates it (validated against every row) before the script ends."""
-    cr.execute(f"ALTER TABLE crm_customer_value DROP CONSTRAINT IF EXISTS {SEGMENT_KEY}")
-    cr.execute(f"ALTER TABLE bench_rfm_bound_keyed DROP CONSTRAINT IF EXISTS {KEYED_SEGMENT_KEY}")
-    cr.commit()
-
-
-def restore_segment_key(cr):
-    cr.rollback()
-    cr.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [SEGMENT_KEY])
-    if cr.fetchone():
-        return
-    cr.execute(
-        f"""
-        ALTER TABLE crm_customer_value ADD CONSTRAINT {SEGMENT_KEY}
-              FOREIGN KEY (segment_id) REFERENCES crm_rfm_segment (id) ON DELETE SET NULL
-        """
-    )
-    cr.commit()
-
-
 def bench(cr, env, args):
     company = env.company
     Value = env["crm.customer.value"]
     cr.execute("DROP TABLE IF EXISTS bench_rfm_bound_keyed")
     cr.execute(KEYED_TABLE)
     cr.commit()
-    if args.without_segment_key:
-        drop_segment_key(cr)
 
     fit_timer = FitTimer()
 
@@ -525,12 +487,6 @@ def main():
     parser.add_argument("--plot", metavar="PNG", help="with --fit-only or --runs: plot the figures")
     parser.add_argument("--json", metavar="PATH", help="also write the results to this file")
     parser.add_argument(
-        "--without-segment-key",
-        action="store_true",
-        help="experiment: run without crm_customer_value's foreign key to the segment (and the "
-        "keyed bound's), re-created at the end",
-    )
-    parser.add_argument(
         "--runs",
         nargs="+",
         metavar="JSON",
@@ -556,10 +512,7 @@ def main():
         else:
             orders = build_data(cr, env, args)
         results = {"customers": args.customers, "orders": orders, **bench(cr, env, args)}
-        results["without_segment_key"] = args.without_segment_key
     finally:
-        if args.without_segment_key:
-            restore_segment_key(cr)
         close_env(cr, args.db)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

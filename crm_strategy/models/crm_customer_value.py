@@ -7,7 +7,8 @@ import numpy as np
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.osv import expression
+from odoo.tools import SQL, Query
 
 from ..services import clv, rfm
 from .cron_per_company import refresh_next_company
@@ -158,7 +159,11 @@ class CrmCustomerValue(models.Model):
     f_score = fields.Integer("F", aggregator=None, readonly=True)
     m_score = fields.Integer("M", aggregator=None, readonly=True)
     rfm_code = fields.Char("RFM", readonly=True)
-    segment_id = fields.Many2one("crm.rfm.segment", ondelete="set null", readonly=True)
+    # Not stored: the segment covering the customer's (R, F) cell, read, searched and grouped
+    # through one SQL expression (`crm.rfm.segment._cell_segment_sql`).
+    segment_id = fields.Many2one(
+        "crm.rfm.segment", compute="_compute_segment_id", search="_search_segment_id"
+    )
     segment_since = fields.Date(
         "In segment since",
         readonly=True,
@@ -200,15 +205,60 @@ class CrmCustomerValue(models.Model):
         # Every refresh rewrites every row: leaving half of each page free lets PostgreSQL
         # update rows in place (HOT, no index maintenance), about 3x faster at 100,000 rows.
         self.env.cr.execute("ALTER TABLE crm_customer_value SET (fillfactor = 50)")
-        # Databases installed before `_log_access` was turned off keep the four columns
-        # (Odoo forgets the fields, not their columns) and their foreign keys: drop them.
+        # Databases installed before `_log_access` was turned off, or before the segment was
+        # computed, keep those columns (Odoo forgets the fields, not their columns) and their
+        # foreign keys, which every inserted row would still pay: drop them.
         self.env.cr.execute(
             """
             ALTER TABLE crm_customer_value DROP COLUMN IF EXISTS create_uid,
                 DROP COLUMN IF EXISTS create_date, DROP COLUMN IF EXISTS write_uid,
-                DROP COLUMN IF EXISTS write_date
+                DROP COLUMN IF EXISTS write_date, DROP COLUMN IF EXISTS segment_id
             """
         )
+
+    # ------------------------------------------------------------------
+    # Segment: the segment covering the customer's cell
+    # ------------------------------------------------------------------
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        if fname == "segment_id":
+            return self.env["crm.rfm.segment"]._cell_segment_sql(
+                self._field_to_sql(alias, "r_score", query, flush),
+                self._field_to_sql(alias, "f_score", query, flush),
+            )
+        return super()._field_to_sql(alias, fname, query, flush)
+
+    @api.depends("r_score", "f_score")
+    def _compute_segment_id(self):
+        ids = tuple(id_ for id_ in self._ids if isinstance(id_, int))
+        segments = {}
+        if ids:
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT v.id, %s FROM crm_customer_value v WHERE v.id IN %s",
+                    self._field_to_sql("v", "segment_id"),
+                    ids,
+                )
+            )
+            segments = dict(rows)
+        for value in self:
+            value.segment_id = segments.get(value.id)
+
+    def _search_segment_id(self, operator, value):
+        """Search the segment as Odoo searches a stored many2one: by id, by name, unset."""
+        if isinstance(value, str) or (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value)
+        ):
+            negative = operator in expression.NEGATIVE_TERM_OPERATORS
+            by_name = expression.TERM_OPERATORS_NEGATION[operator] if negative else operator
+            if by_name in ("=", "in"):
+                by_name = "in" if isinstance(value, (list, tuple)) else "="
+            segments = self.env["crm.rfm.segment"]._search([("display_name", by_name, value)])
+            if negative:
+                return ["|", ("segment_id", "not in", segments), ("segment_id", "=", False)]
+            return [("segment_id", "in", segments)]
+        query = Query(self.env, self._table, self._table_sql)
+        query.add_where(self._condition_to_sql(self._table, "segment_id", operator, value, query))
+        return [("id", "in", query)]
 
     # ------------------------------------------------------------------
     # Refresh
@@ -218,10 +268,10 @@ class CrmCustomerValue(models.Model):
         """Recompute every customer of `company` as of `as_of` (default today).
 
         Set-based: one statement aggregates the purchases and ranks revenue into
-        a scratch table, numpy scores R, F and M, finds the segments, fits and
-        predicts on the arrays, which go back in one binary COPY; one statement writes the
-        segment history and three write the rows back (see `_upsert`). Returns
-        the crm.clv.fit record.
+        a scratch table, numpy scores R, F and M, fits and predicts on the arrays,
+        which go back in one binary COPY; one statement writes the segment history (the
+        customers whose new cell is in another segment) and three write the rows back
+        (see `_upsert`). Returns the crm.clv.fit record.
         """
         company.ensure_one()
         as_of = as_of or fields.Date.context_today(self)
@@ -353,13 +403,12 @@ class CrmCustomerValue(models.Model):
         )
 
     def _score(self, customers):
-        """R, F and M scores and the segment of each customer (rows of the scratch table).
+        """R, F and M scores of each customer (rows of the scratch table).
 
         Score: 1 + 5 * (customers strictly below) / customers, so ties share a score: RANK()
         in SQL. M ranks exact sums of money, so in SQL (`m_rank`); R and F rank whole
         numbers, so here with `services.rfm.quintile_scores` (two numpy sorts rather than
-        two window sorts of the scratch table). The segment: from the grid of R x F cells,
-        which `_check_grid` keeps covered once and only once by the active segments."""
+        two window sorts of the scratch table)."""
         n = max(len(customers), 1)
         # R: fewer days since the last purchase is better; F: more purchase days is better.
         scores = {
@@ -367,14 +416,7 @@ class CrmCustomerValue(models.Model):
             "f_score": rfm.quintile_scores(customers["n_tx"]),
             "m_score": 1 + 5 * (customers["m_rank"].astype(np.int64) - 1) // n,
         }
-        grid = np.zeros((6, 6), dtype=np.int32)  # 0: no segment (NULL once in SQL)
-        self.env.cr.execute(
-            "SELECT id, r_min, r_max, f_min, f_max FROM crm_rfm_segment WHERE active ORDER BY id"
-        )
-        for segment, r_min, r_max, f_min, f_max in self.env.cr.fetchall():
-            grid[r_min : r_max + 1, f_min : f_max + 1] = segment
-        scores = {name: score.astype(np.int32) for name, score in scores.items()}
-        return {**scores, "segment_id": grid[scores["r_score"], scores["f_score"]]}
+        return {name: score.astype(np.int32) for name, score in scores.items()}
 
     def _predict(self, company, as_of, customers):
         """Fit both models on the company's customers and predict; store the fit.
@@ -472,14 +514,18 @@ class CrmCustomerValue(models.Model):
                     INSERT INTO crm_customer_segment_history
                            (partner_id, company_id, date, from_segment_id, to_segment_id,
                             create_uid, create_date, write_uid, write_date)
-                    SELECT v.partner_id, %(company)s, %(as_of)s, v.segment_id,
-                           NULLIF(p.segment_id, 0),
+                    SELECT partner_id, %(company)s, %(as_of)s, from_segment, to_segment,
                            %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                      FROM crm_customer_value v
-                      LEFT JOIN crm_value_prediction p ON p.partner_id = v.partner_id
-                     WHERE v.company_id = %(company)s
-                       AND NULLIF(p.segment_id, 0) IS DISTINCT FROM v.segment_id
-                     ORDER BY v.partner_id
+                      FROM (SELECT v.partner_id, %(old_segment)s AS from_segment,
+                                   %(new_segment)s AS to_segment
+                              FROM crm_customer_value v
+                              LEFT JOIN crm_value_prediction p ON p.partner_id = v.partner_id
+                             WHERE v.company_id = %(company)s
+                               -- only a customer whose cell changed can change segment
+                               AND (v.r_score, v.f_score) IS DISTINCT FROM (p.r_score, p.f_score)
+                           ) cell_moves
+                     WHERE from_segment IS DISTINCT FROM to_segment
+                     ORDER BY partner_id
                     RETURNING partner_id, from_segment_id, to_segment_id
                 )
                 SELECT partner_id, to_segment_id FROM moves
@@ -488,6 +534,7 @@ class CrmCustomerValue(models.Model):
                 company=company.id,
                 as_of=as_of,
                 uid=self.env.uid,
+                **self._segment_moves_sql(),
             )
         )
         entries = cr.fetchall()
@@ -551,7 +598,6 @@ class CrmCustomerValue(models.Model):
         "f_score": "p.f_score",
         "m_score": "p.m_score",
         "rfm_code": "CONCAT(p.r_score, p.f_score, p.m_score)",
-        "segment_id": "NULLIF(p.segment_id, 0)",
         "segment_since": "%(as_of)s::date",
         "expected_purchases": "p.expected",
         "probability_alive": "p.alive",
@@ -562,9 +608,19 @@ class CrmCustomerValue(models.Model):
     }
     # What an update writes instead, where it differs from a new row.
     _UPDATED_COLUMNS = {
-        "segment_since": "CASE WHEN v.segment_id IS NOT DISTINCT FROM NULLIF(p.segment_id, 0)"
+        # the segments are looked up only for a customer whose cell changed
+        "segment_since": "CASE WHEN (v.r_score, v.f_score) = (p.r_score, p.f_score)"
+        " OR %(old_segment)s IS NOT DISTINCT FROM %(new_segment)s"
         " THEN v.segment_since ELSE %(as_of)s::date END",
     }
+
+    def _segment_moves_sql(self):
+        """A customer's segment before the refresh (value row `v`) and after (prediction `p`)."""
+        Segment = self.env["crm.rfm.segment"]
+        return {
+            "old_segment": Segment._cell_segment_sql(SQL("v.r_score"), SQL("v.f_score")),
+            "new_segment": Segment._cell_segment_sql(SQL("p.r_score"), SQL("p.f_score")),
+        }
 
     def _upsert(self, company, as_of, predictions):
         """Delete customers who no longer are, update the others in place, insert the new,
@@ -578,6 +634,7 @@ class CrmCustomerValue(models.Model):
             "company": company.id,
             "as_of": as_of,
             "bases": "{" + ",".join(BASES) + "}",
+            **self._segment_moves_sql(),
         }
         cr.execute(
             SQL(

@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.crm_rfm_segment import GRID_FIELDS
+
 
 class CrmLostDealReport(models.Model):
     """One row per closed opportunity (won or lost): why deals are lost, at which
@@ -32,7 +34,8 @@ class CrmLostDealReport(models.Model):
             "expected_revenue",
         ],
         "crm.stage": ["is_won"],
-        "crm.customer.value": ["partner_id", "company_id", "segment_id"],
+        "crm.customer.value": ["partner_id", "company_id", "r_score", "f_score"],
+        "crm.rfm.segment": list(GRID_FIELDS),
         "res.partner": ["commercial_partner_id"],
     }
 
@@ -82,7 +85,7 @@ class CrmLostDealReport(models.Model):
                            CASE WHEN NOT l.active THEN l.lost_reason_id END AS lost_reason_id,
                            l.stage_id,
                            l.persona_id,
-                           cv.segment_id,
+                           %(segment)s AS segment_id,
                            l.source_id,
                            l.medium_id,
                            l.campaign_id,
@@ -104,5 +107,8 @@ class CrmLostDealReport(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
+                segment=self.env["crm.rfm.segment"]._cell_segment_sql(
+                    SQL("cv.r_score"), SQL("cv.f_score")
+                ),
             )
         )

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import tagged
 
-from .common import CrmStrategyCase
+from .common import CrmStrategyCase, in_segment
 
 
 @tagged("post_install", "-at_install")
@@ -29,7 +29,7 @@ class TestCrmLostDealReport(CrmStrategyCase):
             {
                 "partner_id": cls.customer.id,
                 "company_id": cls.company.id,
-                "segment_id": cls.champions.id,
+                **in_segment(cls.champions),
             }
         )
         cls.source = env["utm.source"].create({"name": "L Fair"})

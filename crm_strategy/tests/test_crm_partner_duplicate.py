@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
-from .common import CrmStrategyCase
+from .common import CrmStrategyCase, in_segment
 
 
 @tagged("post_install", "-at_install")
@@ -121,14 +121,12 @@ class TestCrmPartnerDuplicate(CrmStrategyCase):
         persona = self.env["crm.persona"].create({"name": "Merged Persona"})
         self.acme_again.persona_id = persona
         Value = self.env["crm.customer.value"]
-        Value.create(
-            {"partner_id": self.acme.id, "company_id": company_a.id, "segment_id": loyal.id}
-        )
+        Value.create({"partner_id": self.acme.id, "company_id": company_a.id, **in_segment(loyal)})
         Value.create(
             {
                 "partner_id": self.acme_again.id,
                 "company_id": company_b.id,
-                "segment_id": champions.id,
+                **in_segment(champions),
             }
         )
         History = self.env["crm.customer.segment.history"]

@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
-from .common import CrmStrategyCase
+from .common import CrmStrategyCase, in_segment
 
 
 @tagged("post_install", "-at_install")
@@ -19,7 +19,7 @@ class TestRfmSegmentOffer(CrmStrategyCase):
         )
         cls.env["crm.customer.value"].create(
             [
-                {"partner_id": p.id, "company_id": cls.env.company.id, "segment_id": cls.at_risk.id}
+                {"partner_id": p.id, "company_id": cls.env.company.id, **in_segment(cls.at_risk)}
                 for p in cls.partners
             ]
         )

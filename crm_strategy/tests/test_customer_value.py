@@ -299,18 +299,85 @@ class TestCustomerValue(CustomerValueCase):
 
     def test_segment_map_moves_cells_between_segments_at_once(self):
         champions, loyal = self.segments["Champions"], self.segments["Loyal Customers"]
+        self._refresh(AS_OF)
+        acme = self._value(self.acme)
+        self.assertEqual((acme.rfm_code, acme.segment_id), ("443", loyal))
         overlapping = self._edit_map({"Champions": {"r_min": 4}})
         with self.assertRaisesRegex(ValidationError, "R4 F4 is in"):
             overlapping.action_apply()
         self.env.invalidate_all()
         self.assertEqual(champions.r_min, 5, "a refused map changes nothing")
+        self.assertEqual(acme.segment_id, loyal)
 
         self._edit_map({"Champions": {"r_min": 4}, "Loyal Customers": {"r_max": 3}}).action_apply()
         self.assertEqual((champions.r_min, loyal.r_max), (4, 3))
+        self.assertEqual(acme.segment_id, champions, "Acme (R4 F4) is a champion at once")
+        self.assertEqual(self.acme.with_user(self.rep).rfm_segment_id, champions)
+        self.assertEqual(champions.with_user(self.rep).customer_count, 1)
         self._refresh(AS_OF)
-        self.assertEqual(
-            self._value(self.acme).segment_id, champions, "Acme (R4 F4) is a champion now"
+        self.assertEqual(acme.segment_id, champions)
+        self.assertFalse(
+            self.acme.customer_segment_history_ids,
+            "the map moved Acme, not Acme's purchases: no change of segment to record",
         )
+
+    def test_segment_searches_groups_and_sorts_like_a_stored_field(self):
+        self._refresh(AS_OF)
+        Value = self.env["crm.customer.value"].with_user(self.rep)
+        loyal, lost = self.segments["Loyal Customers"], self.segments["Lost"]
+        mine = [("partner_id", "in", (self.acme | self.bob | self.cleo | self.dora | self.eli).ids)]
+        by_segment = {
+            segment.name: count
+            for segment, count in Value._read_group(mine, ["segment_id"], ["__count"])
+        }
+        self.assertEqual(
+            by_segment,
+            {"Loyal Customers": 2, "Lost": 1, "New Customers": 1, "Hibernating": 1},
+        )
+        cases = [
+            ("=", loyal.id, self.acme | self.cleo),
+            ("in", [loyal.id, lost.id], self.acme | self.bob | self.cleo),
+            ("!=", loyal.id, self.bob | self.dora | self.eli),
+            ("not in", [loyal.id], self.bob | self.dora | self.eli),
+            ("ilike", "loyal", self.acme | self.cleo),
+            ("not ilike", "loyal", self.bob | self.dora | self.eli),
+            ("=", "Lost", self.bob),
+            ("in", ["Lost", "Hibernating"], self.bob | self.eli),
+            ("=", False, self.env["res.partner"]),
+            ("!=", False, self.acme | self.bob | self.cleo | self.dora | self.eli),
+        ]
+        for operator, value, partners in cases:
+            with self.subTest(operator=operator, value=value):
+                found = Value.search([*mine, ("segment_id", operator, value)])
+                self.assertEqual(found.partner_id, partners)
+        found = Value.search([*mine, ("segment_id.name", "=", "Lost")])
+        self.assertEqual(found.partner_id, self.bob)
+        # sorted as a many2one: by the segments' order (sequence), like the list view's column
+        ordered = Value.search(mine, order="segment_id, partner_id")
+        sequences = [value.segment_id.sequence for value in ordered]
+        self.assertEqual(sequences, sorted(sequences))
+        web = Value.web_read_group(mine, ["segment_id"], ["segment_id"], orderby="segment_id")
+        self.assertEqual(
+            [group["segment_id"][1] for group in web["groups"]],
+            [segment.name for segment in Value.search(mine).segment_id.sorted()],
+        )
+
+    def test_upgrade_drops_the_stored_segment_column(self):
+        # A database installed when the segment was a stored column keeps it, with its
+        # foreign key, until the module's update drops it.
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE crm_customer_value ADD COLUMN segment_id INTEGER"
+            " REFERENCES crm_rfm_segment ON DELETE SET NULL"
+        )
+        self.env["crm.customer.value"].init()
+        cr.execute(
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_name = 'crm_customer_value' AND column_name = 'segment_id'"
+        )
+        self.assertFalse(cr.fetchall())
+        self._refresh(AS_OF)
+        self.assertEqual(self._value(self.bob).segment_id, self.segments["Lost"])
 
     def test_rights(self):
         self._refresh(AS_OF)

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.addons.crm_strategy.tests.common import in_segment
 from odoo.addons.mass_mailing.tests.common import MassMailCommon
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged, users
@@ -25,7 +26,7 @@ class TestMailingAudience(MassMailCommon):
                 {
                     "partner_id": partner.id,
                     "company_id": cls.env.company.id,
-                    "segment_id": (cls.champions if partner.name == "champion" else cls.at_risk).id,
+                    **in_segment(cls.champions if partner.name == "champion" else cls.at_risk),
                 }
                 for partner in cls.partners
             ]
