@@ -212,6 +212,38 @@ class StatementTimer:
         return {code: round(seconds, 2) for code, seconds in ranked}
 
 
+# The least a segment's numbers need: the customers of each (R, F) cell, one scan, no segment.
+CELL_NUMBERS_BOUND = """
+    SELECT r_score, f_score, COUNT(*), SUM(monetary_total), AVG(clv_total)
+      FROM crm_customer_value WHERE company_id = %s GROUP BY r_score, f_score
+"""
+
+
+def bench_segment_numbers(cr, env, rounds):
+    """The segments' customers, revenue and average CLV (the RFM Segments cards), read
+    through the segment's SQL expression, against grouping the stored cells: what not
+    storing the segment costs a reader."""
+    segments = env["crm.rfm.segment"].search([])
+
+    def ours():
+        segments.invalidate_recordset(["customer_count", "revenue", "average_clv"])
+        return sum(segments.mapped("customer_count"))
+
+    def bound():
+        cr.execute(CELL_NUMBERS_BOUND, [env.company.id])
+        return sum(row[2] for row in cr.fetchall())
+
+    measured = []
+    for run in range(rounds):
+        t_bound, in_cells = timed(f"segment numbers {run + 1}: bound (group by cell)", bound)
+        t_ours, in_segments = timed(f"segment numbers {run + 1}: the segments' cards", ours)
+        assert in_cells == in_segments, (in_cells, in_segments)
+        measured.append(
+            {"ours_s": round(t_ours, 3), "bound_s": round(t_bound, 3), "customers": in_cells}
+        )
+    return measured
+
+
 def bench(cr, env, args):
     company = env.company
     Value = env["crm.customer.value"]
@@ -294,6 +326,7 @@ def bench(cr, env, args):
     cr.execute("SELECT COUNT(*) FROM crm_customer_segment_history")
     history = cr.fetchone()[0]
     summary = {"score_mismatches": mismatches, "history_rows": history, "fit": results["fit"]}
+    summary["segment_numbers"] = bench_segment_numbers(cr, env, args.rounds)
     for label in ("cold", "warm"):
         if label in results:
             # Each round's ratio is ours against the bound of the same round: on a shared

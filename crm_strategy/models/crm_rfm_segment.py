@@ -120,8 +120,10 @@ class CrmRfmSegment(models.Model):
 
     @api.depends_context("company")
     def _compute_numbers(self):
+        # All the company's customers, grouped: a dozen groups at most, in one scan (filtering
+        # on the segment too would scan the table twice).
         groups = self.env["crm.customer.value"]._read_group(
-            [("segment_id", "in", self.ids), ("company_id", "=", self.env.company.id)],
+            [("company_id", "=", self.env.company.id)],
             ["segment_id"],
             ["__count", "monetary_total:sum", "clv_total:avg"],
         )
