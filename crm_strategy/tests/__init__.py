@@ -11,6 +11,7 @@ from . import test_lead_scoring_tour
 from . import test_customer_value_cdnow
 from . import test_clv_fit_at_scale
 from . import test_customer_value
+from . import test_customer_segment
 from . import test_customer_value_tour
 from . import test_crm_loyalty_ledger
 from . import test_crm_loyalty_sale
