@@ -245,6 +245,9 @@ class CrmCustomerValue(models.Model):
 
     def _search_segment_id(self, operator, value):
         """Search the segment as Odoo searches a stored many2one: by id, by name, unset."""
+        if operator in ("child_of", "parent_of"):
+            # segments have no parent: a segment's children and parents are itself
+            operator, value = "in", value if isinstance(value, (list, tuple)) else [value]
         if isinstance(value, str) or (
             isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value)
         ):

@@ -343,6 +343,8 @@ class TestCustomerValue(CustomerValueCase):
             ("not ilike", "loyal", self.bob | self.dora | self.eli),
             ("=", "Lost", self.bob),
             ("in", ["Lost", "Hibernating"], self.bob | self.eli),
+            ("child_of", loyal.id, self.acme | self.cleo),
+            ("parent_of", [lost.id], self.bob),
             ("=", False, self.env["res.partner"]),
             ("!=", False, self.acme | self.bob | self.cleo | self.dora | self.eli),
         ]
