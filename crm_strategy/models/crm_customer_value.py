@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import SQL, Query
+from odoo.tools import SQL, Query, sql
 
 from ..services import clv, rfm
 from .cron_per_company import refresh_next_company
@@ -207,7 +207,11 @@ class CrmCustomerValue(models.Model):
         self.env.cr.execute("ALTER TABLE crm_customer_value SET (fillfactor = 50)")
         # Databases installed before `_log_access` was turned off, or before the segment was
         # computed, keep those columns (Odoo forgets the fields, not their columns) and their
-        # foreign keys, which every inserted row would still pay: drop them.
+        # foreign keys, which every inserted row would still pay: drop them. The lost deals
+        # report's view read the stored segment: it goes first, and its own init() (later in
+        # the same update) builds it again on the computed one.
+        if sql.column_exists(self.env.cr, self._table, "segment_id"):
+            tools.drop_view_if_exists(self.env.cr, "crm_lost_deal_report")
         self.env.cr.execute(
             """
             ALTER TABLE crm_customer_value DROP COLUMN IF EXISTS create_uid,

@@ -366,13 +366,19 @@ class TestCustomerValue(CustomerValueCase):
 
     def test_upgrade_drops_the_stored_segment_column(self):
         # A database installed when the segment was a stored column keeps it, with its
-        # foreign key, until the module's update drops it.
+        # foreign key and the lost deals report's view reading it, until the module's update
+        # drops them (the models' init(), in the order of an update).
         cr = self.env.cr
         cr.execute(
             "ALTER TABLE crm_customer_value ADD COLUMN segment_id INTEGER"
             " REFERENCES crm_rfm_segment ON DELETE SET NULL"
         )
+        cr.execute("DROP VIEW crm_lost_deal_report")
+        cr.execute(
+            "CREATE VIEW crm_lost_deal_report AS SELECT id, segment_id FROM crm_customer_value"
+        )
         self.env["crm.customer.value"].init()
+        self.env["crm.lost.deal.report"].init()
         cr.execute(
             "SELECT 1 FROM information_schema.columns"
             " WHERE table_name = 'crm_customer_value' AND column_name = 'segment_id'"
@@ -380,6 +386,7 @@ class TestCustomerValue(CustomerValueCase):
         self.assertFalse(cr.fetchall())
         self._refresh(AS_OF)
         self.assertEqual(self._value(self.bob).segment_id, self.segments["Lost"])
+        self.assertEqual(self.env["crm.lost.deal.report"].search_count([]), 0)
 
     def test_rights(self):
         self._refresh(AS_OF)
