@@ -519,10 +519,8 @@ class CrmCustomerValue(models.Model):
                 """
                 WITH moves AS (
                     INSERT INTO crm_customer_segment_history
-                           (partner_id, company_id, date, from_segment_id, to_segment_id,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT partner_id, %(company)s, %(as_of)s, from_segment, to_segment,
-                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                           (partner_id, company_id, date, from_segment_id, to_segment_id)
+                    SELECT partner_id, %(company)s, %(as_of)s, from_segment, to_segment
                       FROM (SELECT v.partner_id, %(old_segment)s AS from_segment,
                                    %(new_segment)s AS to_segment
                               FROM crm_customer_value v
@@ -540,7 +538,6 @@ class CrmCustomerValue(models.Model):
                 """,
                 company=company.id,
                 as_of=as_of,
-                uid=self.env.uid,
                 **self._segment_moves_sql(),
             )
         )

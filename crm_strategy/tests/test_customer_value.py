@@ -388,6 +388,28 @@ class TestCustomerValue(CustomerValueCase):
         self.assertEqual(self._value(self.bob).segment_id, self.segments["Lost"])
         self.assertEqual(self.env["crm.lost.deal.report"].search_count([]), 0)
 
+    def test_upgrade_drops_the_history_log_columns(self):
+        # Segment history rows carried who created and wrote them (two foreign keys a row);
+        # only the refresh writes them, so a database's update drops the columns.
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE crm_customer_segment_history ADD COLUMN create_uid INTEGER"
+            " REFERENCES res_users ON DELETE SET NULL, ADD COLUMN write_date TIMESTAMP"
+        )
+        self.env["crm.customer.segment.history"].init()
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'crm_customer_segment_history'"
+            " AND column_name IN ('create_uid', 'create_date', 'write_uid', 'write_date')"
+        )
+        self.assertFalse(cr.fetchall())
+        self._refresh(AS_OF)
+        self._orders([(self.bob, date(2025, 12, 30), 80.0)])
+        self._refresh(date(2025, 12, 31))
+        self.assertEqual(
+            self.bob.customer_segment_history_ids.mapped("from_segment_id.name"), ["Lost"]
+        )
+
     def test_rights(self):
         self._refresh(AS_OF)
         value = self._value(self.cleo)
