@@ -11,9 +11,12 @@ and confirmed sale orders in SQL, then:
 2. times `crm.customer.value._refresh` (aggregation, scores, BG/NBD and Gamma-Gamma
    fits, predictions, segment history, upsert), cold (every row new: a
    first refresh) and warm (the next night's refresh: as of one day later, so every
-   row changes, and customers whose scores moved change segment);
+   row changes; with no new order every recency grows alike, so no customer changes
+   cell or segment: docs/benchmarks.md measures a night that moves them);
 3. checks both give the same R/F/M scores, prints the ratios and the peak memory
-   (resident set) of this process, which runs the refresh.
+   (resident set) of this process, which runs the refresh;
+4. times the segment cards (customers, revenue, average CLV per segment) against
+   grouping the stored (R, F) cells.
 
 Usage: bench/bench_customer_value.py [--customers 100000] [--orders 1000000]
        [--reuse --keep]
