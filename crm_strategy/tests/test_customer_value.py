@@ -364,6 +364,28 @@ class TestCustomerValue(CustomerValueCase):
             [segment.name for segment in Value.search(mine).segment_id.sorted()],
         )
 
+    def test_segment_search_and_groups_keep_the_record_rules(self):
+        # The segment is searched through a subquery of its own: the rep's personal rule must
+        # still hide another salesperson's customer, in searches and in group counts.
+        self._refresh(AS_OF)
+        self.cleo.user_id = self.manager
+        loyal = self.segments["Loyal Customers"]
+        Value = self.env["crm.customer.value"].with_user(self.rep)
+        found = Value.search([("segment_id", "=", loyal.id)])
+        self.assertIn(self.acme, found.partner_id)
+        self.assertNotIn(self.cleo, found.partner_id, "Cleo is the manager's customer")
+        counts = dict(
+            Value._read_group([("segment_id", "=", loyal.id)], ["segment_id"], ["__count"])
+        )
+        self.assertEqual(counts, {loyal: len(found)})
+        self.assertEqual(loyal.with_user(self.rep).customer_count, len(found))
+        partners = (
+            self.env["res.partner"]
+            .with_user(self.rep)
+            .search([("rfm_segment_id", "=", loyal.id), ("id", "in", (self.acme | self.cleo).ids)])
+        )
+        self.assertEqual(partners, self.acme, "Cleo has no value the rep may see")
+
     def test_upgrade_drops_the_stored_segment_column(self):
         # A database installed when the segment was a stored column keeps it, with its
         # foreign key and the lost deals report's view reading it, until the module's update
